@@ -1,0 +1,70 @@
+namespace AgentSwarm.Abstractions;
+
+/// <summary>A message an agent read this round: sent by <see cref="From"/> in the previous round.</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.inbox-message")]
+public readonly record struct InboxMessage(int From, string Text);
+
+/// <summary>A message an agent sends to one of its neighbours; it is read in the next round.</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.outgoing-message")]
+public readonly record struct OutgoingMessage(int To, string Text);
+
+/// <summary>What an agent did in a round. <see cref="Number"/> is NaN when the agent gave no usable number.</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.agent-action")]
+public readonly record struct AgentAction(double Number, string? Text = null);
+
+/// <summary>Messages that crossed from one partition to another, in one batch per destination.</summary>
+/// <param name="From">Sender agent index of each message.</param>
+/// <param name="To">Receiver agent index of each message.</param>
+/// <param name="Text">Text of each message.</param>
+[GenerateSerializer, Immutable, Alias("agentswarm.message-batch")]
+public sealed record MessageBatch(int[] From, int[] To, string[] Text)
+{
+    public int Count => From.Length;
+}
+
+/// <summary>What the controller tells every agent at the start of a round (the previous target, say).</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.scenario-broadcast")]
+public abstract record ScenarioBroadcast;
+
+/// <summary>Shared by all agents of a round: travels by reference inside a silo.</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.round-context")]
+public sealed record RoundContext(
+    string RunId,
+    int Round,
+    ulong Seed,
+    string Scenario,
+    ScenarioConfig Config,
+    PolicySpec Policy,
+    ScenarioBroadcast? Broadcast);
+
+/// <summary>One agent's turn: the round's context plus its own inbox (and its edges the first time).</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.agent-step")]
+public sealed record AgentStep(RoundContext Context, InboxMessage[] Inbox, int[]? Neighbours);
+
+/// <summary>What an agent returns from its turn: its action and its messages for the next round.</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.agent-step-result")]
+public sealed record AgentStepResult(AgentAction Action, OutgoingMessage[]? Outgoing);
+
+/// <summary>A partition's reduction of its agents' actions, merged by the controller in partition order.</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.round-partial")]
+public abstract record RoundPartial;
+
+/// <summary>Per-round statistics of a scenario.</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.round-stats")]
+public abstract record RoundStats
+{
+    /// <summary>Named numbers for tables and progress views, in display order.</summary>
+    public abstract IReadOnlyList<KeyValuePair<string, double>> Columns();
+}
+
+/// <summary>One finished round, as the controller recorded it.</summary>
+/// <param name="Messages">Messages sent this round (read next round).</param>
+/// <param name="DroppedMessages">Messages addressed to a non-neighbour, which the engine refused.</param>
+[GenerateSerializer, Immutable, Alias("agentswarm.round-result")]
+public sealed record RoundResult(
+    int Round,
+    TimeSpan Elapsed,
+    long AgentSteps,
+    long Messages,
+    long DroppedMessages,
+    RoundStats Stats);

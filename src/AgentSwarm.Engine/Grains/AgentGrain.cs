@@ -1,0 +1,48 @@
+using Orleans.Placement;
+using AgentSwarm.Abstractions;
+using AgentSwarm.Engine.Policies;
+using AgentSwarm.Engine.Scenarios;
+
+namespace AgentSwarm.Engine.Grains;
+
+/// <summary>
+/// One agent: its mind (profile and bounded memory, owned by the scenario) and its edges. One call per round,
+/// carrying its inbox; it answers with its action and the messages it sends.
+/// </summary>
+[PreferLocalPlacement]
+[CollectionAgeLimit(Hours = 4)]
+internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog policies) : Grain, IAgentGrain
+{
+    private IAgentMind? _mind;
+    private int[] _neighbours = [];
+    private int _index = -1;
+    private int _lastRound;
+
+    public async Task<AgentStepResult> StepAsync(AgentStep step, CancellationToken cancellationToken)
+    {
+        var context = step.Context;
+        if (_mind is null)
+        {
+            _index = checked((int)this.GetPrimaryKeyLong(out _));
+            _mind = scenarios.Get(context.Scenario).CreateMind(context, _index);
+        }
+
+        if (step.Neighbours is not null)
+        {
+            _neighbours = step.Neighbours;
+        }
+
+        var turn = new AgentTurn(_index, context, _neighbours, step.Inbox);
+        var decision = await policies.Get(context.Policy.Name).DecideAsync(_mind, turn, cancellationToken);
+        _mind.Remember(turn, decision);
+        _lastRound = context.Round;
+        return new AgentStepResult(decision.Action, decision.Outgoing);
+    }
+
+    public Task<AgentSnapshot> GetSnapshotAsync() =>
+        Task.FromResult(new AgentSnapshot(
+            _index >= 0 ? _index : checked((int)this.GetPrimaryKeyLong(out _)),
+            _neighbours,
+            _lastRound,
+            _mind?.DescribeMemory() ?? []));
+}

@@ -1,0 +1,255 @@
+using Orleans.Placement;
+using AgentSwarm.Abstractions;
+using AgentSwarm.Engine.Policies;
+using AgentSwarm.Engine.Scenarios;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSwarm.Engine.Grains;
+
+/// <summary>
+/// The post office and stepper for a contiguous range of agents. It steps its agents with bounded parallelism,
+/// groups their messages by destination partition (one batch per destination per round), and reduces their
+/// actions into the scenario's partial aggregate.
+/// </summary>
+[RandomPlacement]
+[CollectionAgeLimit(Hours = 4)]
+internal sealed partial class PartitionGrain(
+    ScenarioCatalog scenarios,
+    PolicyCatalog policies,
+    ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
+{
+    private static readonly InboxMessage[] NoMail = [];
+
+    private PartitionSetup? _setup;
+    private IAgentGrain[] _agents = [];
+    private int[][] _neighbours = [];
+    private int _first;
+    private readonly Dictionary<int, List<MessageBatch>> _mail = [];
+    private int _progress;
+
+    public Task InitializeAsync(PartitionSetup setup)
+    {
+        _setup = setup;
+        _first = setup.Bounds[setup.Index];
+        var count = setup.Bounds[setup.Index + 1] - _first;
+        _agents = new IAgentGrain[count];
+        _neighbours = new int[count][];
+        for (var i = 0; i < count; i++)
+        {
+            _agents[i] = GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId);
+            var length = setup.Offsets[i + 1] - setup.Offsets[i];
+            _neighbours[i] = length == 0 ? [] : setup.Targets.AsSpan(setup.Offsets[i], length).ToArray();
+        }
+
+        _mail.Clear();
+        LogInitialized(logger, setup.RunId, setup.Index, _first, count);
+        return Task.CompletedTask;
+    }
+
+    public async Task<PartitionStepResult> StepAsync(RoundContext context, CancellationToken cancellationToken)
+    {
+        var setup = _setup ?? throw new InvalidOperationException("partition stepped before it was initialised");
+        var scenario = scenarios.Get(context.Scenario);
+        var count = _agents.Length;
+        var inboxes = TakeInboxes(context.Round);
+        var actions = new AgentAction[count];
+        var outbox = new Outbox(setup.Bounds);
+        _progress = 0;
+
+        var concurrency = Concurrency(setup.Spec, count);
+        var next = 0;
+        async Task StepAgentsAsync()
+        {
+            while (next < count)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var i = next++;
+                var step = new AgentStep(context, inboxes?[i] ?? NoMail, _neighbours[i]);
+                var result = await _agents[i].StepAsync(step, cancellationToken);
+                actions[i] = result.Action;
+                if (result.Outgoing is { Length: > 0 } outgoing)
+                {
+                    outbox.Add(_first + i, _neighbours[i], outgoing);
+                }
+
+                _progress++;
+            }
+        }
+
+        var workers = new Task[Math.Min(concurrency, count)];
+        for (var w = 0; w < workers.Length; w++)
+        {
+            workers[w] = StepAgentsAsync();
+        }
+
+        await Task.WhenAll(workers);
+
+        // Hand over next round's mail before returning: the controller starts the next round only after every
+        // partition has returned, so every message of round r is in its mailbox before round r + 1 begins.
+        var deliveries = new List<Task>();
+        for (var p = 0; p < outbox.Batches.Length; p++)
+        {
+            var batch = outbox.Take(p);
+            if (batch is null)
+            {
+                continue;
+            }
+
+            if (p == setup.Index)
+            {
+                Accept(context.Round + 1, batch);
+            }
+            else
+            {
+                deliveries.Add(GrainFactory.GetGrain<IPartitionGrain>(p, setup.RunId).DeliverAsync(context.Round + 1, batch));
+            }
+        }
+
+        await Task.WhenAll(deliveries);
+        var partial = scenario.Reduce(context, _first, actions);
+        return new PartitionStepResult(partial, count, outbox.Delivered, outbox.Dropped);
+    }
+
+    public Task DeliverAsync(int round, MessageBatch batch)
+    {
+        Accept(round, batch);
+        return Task.CompletedTask;
+    }
+
+    public Task<int> GetProgressAsync() => Task.FromResult(_progress);
+
+    private void Accept(int round, MessageBatch batch)
+    {
+        if (!_mail.TryGetValue(round, out var list))
+        {
+            _mail[round] = list = [];
+        }
+
+        list.Add(batch);
+    }
+
+    private int Concurrency(RunSpec spec, int count)
+    {
+        var perRun = spec.Policy.Concurrency > 0
+            ? spec.Policy.Concurrency
+            : policies.Get(spec.Policy.Name).DefaultRunConcurrency;
+        var partitions = Math.Max(1, spec.Partitions);
+        return Math.Clamp((perRun + partitions - 1) / partitions, 1, Math.Max(1, count));
+    }
+
+    /// <summary>This round's mail, one inbox per local agent, each sorted by sender so arrival order never shows.</summary>
+    private InboxMessage[][]? TakeInboxes(int round)
+    {
+        // Mail for earlier rounds can only be left over from a cancelled round: drop it.
+        foreach (var stale in _mail.Keys.Where(r => r < round).ToList())
+        {
+            _mail.Remove(stale);
+        }
+
+        if (!_mail.Remove(round, out var batches))
+        {
+            return null;
+        }
+
+        var count = _agents.Length;
+        var sizes = new int[count];
+        foreach (var batch in batches)
+        {
+            foreach (var to in batch.To)
+            {
+                sizes[to - _first]++;
+            }
+        }
+
+        var inboxes = new InboxMessage[count][];
+        for (var i = 0; i < count; i++)
+        {
+            inboxes[i] = sizes[i] == 0 ? NoMail : new InboxMessage[sizes[i]];
+            sizes[i] = 0;
+        }
+
+        foreach (var batch in batches)
+        {
+            for (var m = 0; m < batch.Count; m++)
+            {
+                var local = batch.To[m] - _first;
+                inboxes[local][sizes[local]++] = new InboxMessage(batch.From[m], batch.Text[m]);
+            }
+        }
+
+        foreach (var inbox in inboxes)
+        {
+            if (inbox.Length > 1)
+            {
+                Array.Sort(inbox, static (x, y) => x.From.CompareTo(y.From));
+            }
+        }
+
+        return inboxes;
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId}: partition {Partition} owns agents {First} + {Count}")]
+    private static partial void LogInitialized(ILogger logger, string runId, int partition, int first, int count);
+
+    /// <summary>Outgoing mail of one step, grouped by destination partition.</summary>
+    private sealed class Outbox(int[] bounds)
+    {
+        public Builder?[] Batches { get; } = new Builder?[bounds.Length - 1];
+
+        public long Delivered { get; private set; }
+
+        public long Dropped { get; private set; }
+
+        public void Add(int from, int[] neighbours, OutgoingMessage[] outgoing)
+        {
+            foreach (var message in outgoing)
+            {
+                // An agent speaks only along its own edges; the post office refuses anything else.
+                if (neighbours.AsSpan().BinarySearch(message.To) < 0)
+                {
+                    Dropped++;
+                    continue;
+                }
+
+                var p = PartitionOf(message.To);
+                (Batches[p] ??= new Builder()).Add(from, message.To, message.Text);
+                Delivered++;
+            }
+        }
+
+        public MessageBatch? Take(int partition) => Batches[partition]?.Build();
+
+        private int PartitionOf(int agent)
+        {
+            var i = Array.BinarySearch(bounds, agent);
+            if (i < 0)
+            {
+                return ~i - 1;
+            }
+
+            // Several partitions may start at the same index when some are empty: take the last.
+            while (i + 1 < bounds.Length - 1 && bounds[i + 1] == agent)
+            {
+                i++;
+            }
+
+            return i;
+        }
+
+        public sealed class Builder
+        {
+            private readonly List<int> _from = [];
+            private readonly List<int> _to = [];
+            private readonly List<string> _text = [];
+
+            public void Add(int from, int to, string text)
+            {
+                _from.Add(from);
+                _to.Add(to);
+                _text.Add(text);
+            }
+
+            public MessageBatch Build() => new([.. _from], [.. _to], [.. _text]);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using AgentSwarm.Engine.Scenarios;
+
+namespace AgentSwarm.Engine.Policies;
+
+/// <summary>How an agent turns what it sees into a decision. The LLM policy plugs in here.</summary>
+public interface IAgentPolicy
+{
+    string Name { get; }
+
+    /// <summary>Agents in flight across the whole run when the policy spec leaves concurrency at 0.</summary>
+    int DefaultRunConcurrency { get; }
+
+    ValueTask<AgentDecision> DecideAsync(IAgentMind mind, AgentTurn turn, CancellationToken cancellationToken);
+}
+
+/// <summary>The scenario's own rule-based behaviour.</summary>
+public sealed class HeuristicPolicy : IAgentPolicy
+{
+    public string Name => Abstractions.PolicyNames.Heuristic;
+
+    public int DefaultRunConcurrency => 4096;
+
+    public ValueTask<AgentDecision> DecideAsync(IAgentMind mind, AgentTurn turn, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(mind.Heuristic(turn));
+}
+
+/// <summary>A uniformly random valid action every round.</summary>
+public sealed class RandomPolicy : IAgentPolicy
+{
+    public string Name => Abstractions.PolicyNames.Random;
+
+    public int DefaultRunConcurrency => 4096;
+
+    public ValueTask<AgentDecision> DecideAsync(IAgentMind mind, AgentTurn turn, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(mind.Random(turn));
+}
+
+/// <summary>
+/// AgentScope's framework-overhead workload: wait a fixed latency (standing in for an LLM call), then
+/// answer at random. Many agents wait at once, as they would on a real inference server.
+/// </summary>
+public sealed class DummyLatencyPolicy(TimeProvider time) : IAgentPolicy
+{
+    public string Name => Abstractions.PolicyNames.DummyLatency;
+
+    public int DefaultRunConcurrency => 250_000;
+
+    public async ValueTask<AgentDecision> DecideAsync(IAgentMind mind, AgentTurn turn, CancellationToken cancellationToken)
+    {
+        var latency = turn.Context.Policy.Latency;
+        if (latency > TimeSpan.Zero)
+        {
+            await Task.Delay(latency, time, cancellationToken);
+        }
+
+        return mind.Random(turn);
+    }
+}
+
+/// <summary>The policies registered in this silo, by name.</summary>
+public sealed class PolicyCatalog(IEnumerable<IAgentPolicy> policies)
+{
+    private readonly Dictionary<string, IAgentPolicy> _byName = policies.ToDictionary(p => p.Name, StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> Names => _byName.Keys;
+
+    public IAgentPolicy Get(string name) =>
+        _byName.TryGetValue(name, out var policy)
+            ? policy
+            : throw new KeyNotFoundException($"unknown policy '{name}' (this silo knows: {string.Join(", ", _byName.Keys)})");
+}

@@ -1,0 +1,56 @@
+using AgentSwarm.Abstractions;
+
+namespace AgentSwarm.Engine.Scenarios;
+
+/// <summary>
+/// A scenario's rules, as the engine sees them. Stateless and shared: per-agent state lives in the
+/// <see cref="IAgentMind"/> it creates, per-round state in the partials and stats it returns.
+/// </summary>
+public interface IScenario
+{
+    /// <summary>The name scenario files use (<c>scenario: guess-two-thirds</c>).</summary>
+    string Name { get; }
+
+    /// <summary>Checks a run's settings; returns a message naming the problem, or null.</summary>
+    string? Validate(RunSpec spec);
+
+    /// <summary>Creates agent <paramref name="index"/>'s mind: its profile, drawn from (seed, index), and empty memory.</summary>
+    IAgentMind CreateMind(RoundContext context, int index);
+
+    /// <summary>Reduces one partition's actions (agents first .. first + actions.Length - 1) into a partial aggregate.</summary>
+    RoundPartial Reduce(RoundContext context, int firstAgent, ReadOnlySpan<AgentAction> actions);
+
+    /// <summary>Merges the partials, given in partition order, into the round's statistics.</summary>
+    RoundStats Merge(RoundContext context, IReadOnlyList<RoundPartial> partials);
+
+    /// <summary>What every agent is told at the start of the next round.</summary>
+    ScenarioBroadcast? NextBroadcast(RoundContext context, RoundStats stats);
+}
+
+/// <summary>One agent's profile and memory, and how it acts under each built-in policy.</summary>
+public interface IAgentMind
+{
+    /// <summary>The scenario's rule-based behaviour (level-k reasoning in guess-2/3, say).</summary>
+    AgentDecision Heuristic(AgentTurn turn);
+
+    /// <summary>A uniformly random valid action.</summary>
+    AgentDecision Random(AgentTurn turn);
+
+    /// <summary>Records what the agent saw and did this round (bounded).</summary>
+    void Remember(AgentTurn turn, AgentDecision decision);
+
+    /// <summary>Human-readable memory, oldest first, for inspection.</summary>
+    string[] DescribeMemory();
+}
+
+/// <summary>What an agent decided this round.</summary>
+public readonly record struct AgentDecision(AgentAction Action, OutgoingMessage[]? Outgoing = null);
+
+/// <summary>Everything an agent sees on its turn.</summary>
+public readonly record struct AgentTurn(int Index, RoundContext Context, int[] Neighbours, InboxMessage[] Inbox)
+{
+    public int Round => Context.Round;
+
+    /// <summary>This agent's random stream for this round; independent of where and when it runs.</summary>
+    public AgentRandom Random(int stream = 0) => AgentRandom.For(Context.Seed, Index, Context.Round, stream);
+}
