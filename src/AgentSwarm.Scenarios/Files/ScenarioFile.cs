@@ -1,0 +1,231 @@
+using AgentSwarm.Abstractions;
+using AgentSwarm.Engine.Topology;
+using AgentSwarm.Scenarios.GuessTwoThirds;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace AgentSwarm.Scenarios.Files;
+
+/// <summary>Values given on the command line, which win over the scenario file's.</summary>
+public sealed record RunOverrides(
+    int? Agents = null,
+    int? Rounds = null,
+    ulong? Seed = null,
+    string? Policy = null,
+    int? Partitions = null,
+    TimeSpan? Latency = null,
+    int? Concurrency = null);
+
+/// <summary>
+/// Reads a scenario file (YAML, plain data) into a validated <see cref="RunSpec"/>. Every mistake becomes a
+/// <see cref="ScenarioFileException"/> naming the file, line, column and field.
+/// </summary>
+public static class ScenarioFile
+{
+    private static readonly string[] CommonFields = ["scenario", "description", "agents", "rounds", "seed", "partitions", "policy", "topology"];
+
+    private static readonly Dictionary<string, TopologyKind> TopologyNames = new()
+    {
+        ["none"] = TopologyKind.None,
+        ["ring"] = TopologyKind.Ring,
+        ["grid"] = TopologyKind.Grid,
+        ["random-regular"] = TopologyKind.RandomRegular,
+        ["watts-strogatz"] = TopologyKind.WattsStrogatz,
+        ["ws"] = TopologyKind.WattsStrogatz,
+        ["barabasi-albert"] = TopologyKind.BarabasiAlbert,
+        ["ba"] = TopologyKind.BarabasiAlbert,
+        ["edge-list"] = TopologyKind.EdgeList,
+    };
+
+    private static readonly Dictionary<string, string> PolicyChoices =
+        PolicyNames.All.ToDictionary(p => p, p => p, StringComparer.Ordinal);
+
+    /// <summary>Scenario names this reader understands, with the top-level sections each adds.</summary>
+    public static IReadOnlyDictionary<string, string[]> Scenarios { get; } = new Dictionary<string, string[]>
+    {
+        [GuessTwoThirdsScenario.ScenarioName] = GuessTwoThirdsConfigReader.Sections,
+    };
+
+    public static RunSpec Load(string path, RunOverrides? overrides = null)
+    {
+        if (!File.Exists(path))
+        {
+            throw new ScenarioFileException(path, 0, 0, string.Empty, "file not found");
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ScenarioFileException(path, 0, 0, string.Empty, $"cannot read the file: {ex.Message}");
+        }
+
+        return Parse(text, path, overrides);
+    }
+
+    public static RunSpec Parse(string text, string file, RunOverrides? overrides = null)
+    {
+        overrides ??= new RunOverrides();
+        var root = ReadRoot(text, file);
+
+        var scenarioNames = Scenarios.Keys.ToDictionary(k => k, k => k, StringComparer.Ordinal);
+        if (!root.Has("scenario"))
+        {
+            throw root.Error("scenario", $"missing: say which scenario this file runs (one of: {string.Join(", ", Scenarios.Keys)})");
+        }
+
+        var scenario = root.Choice("scenario", string.Empty, scenarioNames);
+        root.RejectUnknown(CommonFields.Concat(Scenarios[scenario]));
+
+        var agents = root.Int("agents", 1000, 1, RunSpec.MaxAgents);
+        var rounds = root.Int("rounds", 5, 1, 1_000_000);
+        var seed = root.UInt64("seed", 42);
+        var partitions = root.Int("partitions", 0, 0, 4096);
+        var policy = ReadPolicy(root);
+        var topologySection = root.Section("topology");
+
+        agents = Override(file, "--agents", overrides.Agents, agents, 1, RunSpec.MaxAgents);
+        rounds = Override(file, "--rounds", overrides.Rounds, rounds, 1, 1_000_000);
+        partitions = Override(file, "--partitions", overrides.Partitions, partitions, 0, 4096);
+        seed = overrides.Seed ?? seed;
+        if (overrides.Policy is { } policyName)
+        {
+            if (!PolicyNames.All.Contains(policyName))
+            {
+                throw new ScenarioFileException(file, 0, 0, "--policy", $"unknown policy '{policyName}' (expected one of: {string.Join(", ", PolicyNames.All)})");
+            }
+
+            policy = policy with { Name = policyName };
+        }
+
+        if (overrides.Latency is { } latency)
+        {
+            policy = policy with { Latency = latency };
+        }
+
+        if (overrides.Concurrency is { } concurrency)
+        {
+            policy = policy with { Concurrency = Override(file, "--concurrency", concurrency, 0, 0, int.MaxValue) };
+        }
+
+        var topology = ReadTopology(topologySection, file, agents);
+        var config = scenario switch
+        {
+            GuessTwoThirdsScenario.ScenarioName => GuessTwoThirdsConfigReader.Read(root),
+            _ => throw root.Error("scenario", $"no reader for scenario '{scenario}'"),
+        };
+
+        return new RunSpec(scenario, agents, rounds, seed, policy, partitions, topology, config);
+    }
+
+    private static YamlSection ReadRoot(string text, string file)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            var reason = ex.InnerException?.Message ?? ex.Message;
+            var colon = reason.IndexOf("): ", StringComparison.Ordinal);
+            if (colon >= 0)
+            {
+                reason = reason[(colon + 3)..];
+            }
+
+            throw new ScenarioFileException(file, (int)ex.Start.Line, (int)ex.Start.Column, string.Empty, $"not valid YAML: {reason}");
+        }
+
+        if (stream.Documents.Count == 0)
+        {
+            throw new ScenarioFileException(file, 0, 0, string.Empty, "the file is empty");
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            throw new ScenarioFileException(file, (int)stream.Documents[1].RootNode.Start.Line, 1, string.Empty, "holds more than one YAML document");
+        }
+
+        var node = stream.Documents[0].RootNode;
+        return node is YamlMappingNode mapping
+            ? new YamlSection(file, string.Empty, mapping)
+            : throw new ScenarioFileException(file, (int)node.Start.Line, (int)node.Start.Column, string.Empty, "expected a mapping of fields at the top (scenario:, agents:, ...)");
+    }
+
+    private static PolicySpec ReadPolicy(YamlSection root)
+    {
+        if (root.Raw("policy") is YamlScalarNode)
+        {
+            return PolicySpec.Heuristic with { Name = root.Choice("policy", PolicyNames.Heuristic, PolicyChoices) };
+        }
+
+        var section = root.Section("policy");
+        if (section is null)
+        {
+            return PolicySpec.Heuristic;
+        }
+
+        section.RejectUnknown(["name", "latency", "concurrency"]);
+        return new PolicySpec(
+            section.Choice("name", PolicyNames.Heuristic, PolicyChoices),
+            section.Duration("latency", TimeSpan.FromSeconds(1)),
+            section.Int("concurrency", 0, 0, int.MaxValue));
+    }
+
+    private static TopologySpec ReadTopology(YamlSection? section, string file, int agents)
+    {
+        if (section is null)
+        {
+            return TopologySpec.None;
+        }
+
+        section.RejectUnknown(["kind", "degree", "rewire", "attach", "file"]);
+        var kind = section.Choice("kind", TopologyKind.None, TopologyNames);
+        var spec = new TopologySpec(
+            kind,
+            section.Int("degree", 0, 0, 100_000),
+            section.Double("rewire", kind == TopologyKind.WattsStrogatz ? 0.1 : 0),
+            section.Int("attach", 0, 0, 100_000));
+
+        if (kind == TopologyKind.EdgeList)
+        {
+            var relative = section.String("file") ?? throw section.Error("file", "an edge-list topology needs a file of edges");
+            var path = Path.IsPathRooted(relative) ? relative : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", relative);
+            try
+            {
+                spec = spec with { Edges = EdgeListFile.Read(path), Source = path };
+            }
+            catch (FormatException ex)
+            {
+                throw section.Error("file", ex.Message);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw section.Error("file", $"cannot read edge list '{path}': {ex.Message}");
+            }
+        }
+        else if (section.Has("file"))
+        {
+            throw section.Error("file", "only an edge-list topology reads a file");
+        }
+
+        var problem = TopologyBuilder.Validate(spec, agents);
+        return problem is null ? spec : throw section.Error("kind", problem);
+    }
+
+    private static int Override(string file, string option, int? given, int fallback, int min, int max)
+    {
+        if (given is not { } value)
+        {
+            return fallback;
+        }
+
+        return value >= min && value <= max
+            ? value
+            : throw new ScenarioFileException(file, 0, 0, option, $"must be in {min}..{max} (got {value})");
+    }
+}

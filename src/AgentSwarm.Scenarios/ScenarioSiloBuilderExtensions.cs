@@ -1,0 +1,16 @@
+using AgentSwarm.Engine.Scenarios;
+using AgentSwarm.Scenarios.GuessTwoThirds;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AgentSwarm.Scenarios;
+
+public static class ScenarioSiloBuilderExtensions
+{
+    /// <summary>Registers every built-in scenario with the engine.</summary>
+    public static ISiloBuilder AddAgentSwarmScenarios(this ISiloBuilder builder)
+    {
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, GuessTwoThirdsScenario>());
+        return builder;
+    }
+}
