@@ -21,7 +21,6 @@ internal sealed partial class PartitionGrain(
     private static readonly InboxMessage[] NoMail = [];
 
     private PartitionSetup? _setup;
-    private IAgentGrain[] _agents = [];
     private int[][] _neighbours = [];
     private int _first;
     private readonly Dictionary<int, List<MessageBatch>> _mail = [];
@@ -32,11 +31,9 @@ internal sealed partial class PartitionGrain(
         _setup = setup;
         _first = setup.Bounds[setup.Index];
         var count = setup.Bounds[setup.Index + 1] - _first;
-        _agents = new IAgentGrain[count];
         _neighbours = new int[count][];
         for (var i = 0; i < count; i++)
         {
-            _agents[i] = GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId);
             var length = setup.Offsets[i + 1] - setup.Offsets[i];
             _neighbours[i] = length == 0 ? [] : setup.Targets.AsSpan(setup.Offsets[i], length).ToArray();
         }
@@ -50,7 +47,7 @@ internal sealed partial class PartitionGrain(
     {
         var setup = _setup ?? throw new InvalidOperationException("partition stepped before it was initialised");
         var scenario = scenarios.Get(context.Scenario);
-        var count = _agents.Length;
+        var count = _neighbours.Length;
         var inboxes = TakeInboxes(context.Round);
         var actions = new AgentAction[count];
         var outbox = new Outbox(setup.Bounds);
@@ -65,7 +62,9 @@ internal sealed partial class PartitionGrain(
                 cancellationToken.ThrowIfCancellationRequested();
                 var i = next++;
                 var step = new AgentStep(context, inboxes?[i] ?? NoMail, _neighbours[i]);
-                var result = await _agents[i].StepAsync(step, cancellationToken);
+                // References are made per call, not kept: a million cached references would cost ~100 bytes an agent.
+                var agent = GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId);
+                var result = await agent.StepAsync(step, cancellationToken);
                 actions[i] = result.Action;
                 if (result.Outgoing is { Length: > 0 } outgoing)
                 {
@@ -151,7 +150,7 @@ internal sealed partial class PartitionGrain(
             return null;
         }
 
-        var count = _agents.Length;
+        var count = _neighbours.Length;
         var sizes = new int[count];
         foreach (var batch in batches)
         {

@@ -90,9 +90,9 @@ public sealed class GuessAgentMind : IAgentMind
 
         var entry = new MemoryEntry(
             turn.Round,
-            guess,
-            (turn.Context.Broadcast as GuessBroadcast)?.PreviousTarget ?? double.NaN,
-            NeighbourMean(turn.Inbox) ?? double.NaN,
+            (float)guess,
+            (float)((turn.Context.Broadcast as GuessBroadcast)?.PreviousTarget ?? double.NaN),
+            (float)(NeighbourMean(turn.Inbox) ?? double.NaN),
             turn.Inbox.Length);
         _memory[_remembered % _memory.Length] = entry;
         _remembered++;
@@ -182,5 +182,6 @@ public sealed class GuessAgentMind : IAgentMind
         return weights.Length - 1;
     }
 
-    private readonly record struct MemoryEntry(int Round, double Guess, double PreviousTarget, double NeighbourMean, int Heard);
+    // Single precision: memory is for recall and inspection (the exact last guess is kept apart), and a million agents x memory adds up.
+    private readonly record struct MemoryEntry(int Round, float Guess, float PreviousTarget, float NeighbourMean, int Heard);
 }

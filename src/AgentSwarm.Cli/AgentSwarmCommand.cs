@@ -1,0 +1,156 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using AgentSwarm.Scenarios.Files;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace AgentSwarm.Cli;
+
+/// <summary>The `agentswarm` command line.</summary>
+internal static class AgentSwarmCommand
+{
+    public static async Task<int> InvokeAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    {
+        var root = Build(output, error);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var problem in parse.Errors)
+            {
+                await error.WriteLineAsync($"error: {problem.Message}");
+            }
+
+            await error.WriteLineAsync("Run 'agentswarm --help' for usage.");
+            return ExitCodes.BadInput;
+        }
+
+        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        try
+        {
+            return await parse.InvokeAsync(configuration, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failure outside the run itself (the silo would not start, the disk is full): say what, not where.
+            await error.WriteLineAsync($"error: {ex.GetType().Name}: {ex.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+
+    public static RootCommand Build(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand("AgentSwarm: actor-based simulation of very large populations of LLM-driven agents, on Orleans.");
+        root.Add(RunCommandLine(output, error));
+        root.Add(BenchCommandLine(output, error));
+        return root;
+    }
+
+    private static Command RunCommandLine(TextWriter output, TextWriter error)
+    {
+        var scenario = new Argument<FileInfo>("scenario") { Description = "Scenario file (YAML), e.g. scenarios/guess-two-thirds.yaml" };
+        var agents = new Option<int?>("--agents", "-n") { Description = "Number of agents (overrides the file)" };
+        var rounds = new Option<int?>("--rounds", "-r") { Description = "Number of rounds (overrides the file)" };
+        var seed = new Option<ulong?>("--seed", "-s") { Description = "Random seed (overrides the file)" };
+        var policy = new Option<string?>("--policy", "-p") { Description = "heuristic | random | dummy-latency (overrides the file)" };
+        var partitions = new Option<int?>("--partitions") { Description = "Partitions (0 = automatic; overrides the file)" };
+        var latency = new Option<string?>("--latency") { Description = "dummy-latency's wait per agent, e.g. 1s or 250ms" };
+        var concurrency = new Option<int?>("--concurrency") { Description = "Agents stepped at once across the run (0 = policy default)" };
+        var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (default runs/<run id>)" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the engine's log on stderr" };
+
+        var command = new Command("run", "Run a scenario on an embedded in-process silo and write summary.json and per-round results.")
+        {
+            scenario, agents, rounds, seed, policy, partitions, latency, concurrency, outDir, verbose,
+        };
+
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            TimeSpan? wait = null;
+            if (parse.GetValue(latency) is { } latencyText)
+            {
+                if (!DurationText.TryParse(latencyText, out var parsed))
+                {
+                    await error.WriteLineAsync($"error: --latency: expected a duration like 1s or 250ms, got '{latencyText}'");
+                    return ExitCodes.BadInput;
+                }
+
+                wait = parsed;
+            }
+
+            var options = new RunCommand.Options(
+                parse.GetRequiredValue(scenario).FullName,
+                new RunOverrides(
+                    parse.GetValue(agents),
+                    parse.GetValue(rounds),
+                    parse.GetValue(seed),
+                    parse.GetValue(policy),
+                    parse.GetValue(partitions),
+                    wait,
+                    parse.GetValue(concurrency)),
+                parse.GetValue(outDir)?.FullName,
+                parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+            return await RunCommand.ExecuteAsync(options, Console(output), error, cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command BenchCommandLine(TextWriter output, TextWriter error)
+    {
+        var workload = new Option<string>("--workload", "-w")
+        {
+            Description = "all | guess | latency | messages",
+            DefaultValueFactory = _ => "all",
+        };
+        workload.AcceptOnlyFromAmong("all", "guess", "latency", "messages");
+        var agents = new Option<int?>("--agents", "-n") { Description = "Agents (default: 1,000,000; 100,000 for messages)" };
+        var rounds = new Option<int?>("--rounds", "-r") { Description = "Rounds (default: 5 for guess and messages, 1 for latency)" };
+        var latency = new Option<string>("--latency")
+        {
+            Description = "dummy-latency's wait per agent",
+            DefaultValueFactory = _ => "1s",
+        };
+        var partitions = new Option<int?>("--partitions") { Description = "Partitions (default automatic)" };
+
+        var engine = new Command("engine", "Engine throughput and memory: 1M heuristic guess-2/3 agents, 1M dummy-latency agents, 100k messaging agents.")
+        {
+            workload, agents, rounds, latency, partitions,
+        };
+        engine.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!DurationText.TryParse(parse.GetRequiredValue(latency), out var wait))
+            {
+                await error.WriteLineAsync($"error: --latency: expected a duration like 1s or 250ms, got '{parse.GetValue(latency)}'");
+                return ExitCodes.BadInput;
+            }
+
+            var settings = new EngineBench.Settings(
+                parse.GetRequiredValue(workload),
+                parse.GetValue(agents),
+                parse.GetValue(rounds),
+                wait,
+                parse.GetValue(partitions));
+            return await EngineBench.ExecuteAsync(settings, output, error, cancellationToken);
+        });
+
+        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine };
+    }
+
+    private static IAnsiConsole Console(TextWriter output)
+    {
+        var interactive = ReferenceEquals(output, System.Console.Out) && !System.Console.IsOutputRedirected;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Ansi = interactive ? AnsiSupport.Detect : AnsiSupport.No,
+            Interactive = interactive ? InteractionSupport.Yes : InteractionSupport.No,
+            ColorSystem = interactive ? ColorSystemSupport.Detect : ColorSystemSupport.NoColors,
+        });
+        if (!interactive)
+        {
+            // Logs and pipes have no width: do not wrap the per-round table at 80 columns.
+            console.Profile.Width = 200;
+        }
+
+        return console;
+    }
+}

@@ -1,0 +1,236 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentSwarm.Abstractions;
+using AgentSwarm.Scenarios.GuessTwoThirds;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSwarm.Cli;
+
+/// <summary>
+/// `agentswarm bench engine`: the engine's throughput and memory on one embedded silo. Each workload runs in a
+/// fresh process (so its peak RSS is its own) and prints a table and one JSON line.
+/// </summary>
+internal static class EngineBench
+{
+    public sealed record Settings(string Workload, int? Agents, int? Rounds, TimeSpan Latency, int? Partitions);
+
+    private const string JsonPrefix = "{\"bench\":\"engine\"";
+
+    public static async Task<int> ExecuteAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (settings.Workload != "all")
+        {
+            var result = await RunWorkloadAsync(settings, error, cancellationToken);
+            PrintTable(output, [result]);
+            await output.WriteLineAsync(result.ToJsonString());
+            return ExitCodes.Success;
+        }
+
+        var results = new List<JsonObject>();
+        foreach (var workload in new[] { "guess", "latency", "messages" })
+        {
+            var child = await RunChildAsync(settings with { Workload = workload }, error, cancellationToken);
+            if (child is null)
+            {
+                return ExitCodes.Failed;
+            }
+
+            results.Add(child);
+        }
+
+        PrintTable(output, results);
+        var all = new JsonObject { ["bench"] = "engine", ["workloads"] = new JsonArray([.. results.Select(r => (JsonNode)r.DeepClone())]) };
+        await output.WriteLineAsync(all.ToJsonString());
+        return ExitCodes.Success;
+    }
+
+    private static async Task<JsonObject> RunWorkloadAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
+    {
+        var spec = Spec(settings);
+        await using var silo = await EmbeddedSilo.StartAsync(LogLevel.Warning, cancellationToken);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var rssBefore = CurrentRss();
+
+        var runId = $"bench-{settings.Workload}-{Guid.NewGuid().ToString("N")[..8]}";
+        var driver = new SimulationDriver(silo.Client) { PollInterval = TimeSpan.FromMilliseconds(100) };
+        var lastReport = Stopwatch.StartNew();
+        var outcome = await driver.RunAsync(
+            runId,
+            spec,
+            status =>
+            {
+                if (lastReport.Elapsed > TimeSpan.FromSeconds(5) && status.CurrentRound > 0)
+                {
+                    lastReport.Restart();
+                    error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {settings.Workload}: round {status.CurrentRound}/{status.Rounds}, {status.CurrentRoundAgentsDone:N0}/{status.Agents:N0} agents"));
+                }
+            },
+            round => error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {settings.Workload}: round {round.Round} took {round.Elapsed.TotalSeconds:F3} s")),
+            cancellationToken);
+
+        if (outcome.Final.State != SimulationState.Completed)
+        {
+            throw new InvalidOperationException($"benchmark run ended {outcome.Final.State}: {outcome.Final.Error}");
+        }
+
+        // Agents are still active here: what the heap holds now over the baseline is the population's cost.
+        var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        var rssAfter = CurrentRss();
+        using var process = Process.GetCurrentProcess();
+        var peakRss = RunSummary.PeakRss(process);
+
+        var rounds = outcome.Rounds;
+        var steady = rounds.Count > 1 ? rounds.Skip(1).ToArray() : rounds.ToArray();
+        var steadySeconds = steady.Sum(r => r.Elapsed.TotalSeconds);
+        var allSeconds = rounds.Sum(r => r.Elapsed.TotalSeconds);
+        return new JsonObject
+        {
+            ["bench"] = "engine",
+            ["workload"] = settings.Workload,
+            ["agents"] = spec.Agents,
+            ["rounds"] = spec.Rounds,
+            ["partitions"] = outcome.Final.Partitions,
+            ["policy"] = spec.Policy.Name,
+            ["latencySeconds"] = spec.Policy.Latency.TotalSeconds,
+            ["topology"] = spec.Topology.Kind.ToString(),
+            ["processors"] = Environment.ProcessorCount,
+            ["setupSeconds"] = Round(outcome.Final.SetupTime.TotalSeconds),
+            ["roundSeconds"] = new JsonArray([.. rounds.Select(r => (JsonNode)Round(r.Elapsed.TotalSeconds))]),
+            ["firstRoundSeconds"] = Round(rounds[0].Elapsed.TotalSeconds),
+            ["agentStepsPerSecond"] = Round(rounds.Sum(r => r.AgentSteps) / allSeconds),
+            ["steadyAgentStepsPerSecond"] = Round(steady.Sum(r => r.AgentSteps) / steadySeconds),
+            ["messages"] = rounds.Sum(r => r.Messages),
+            ["messagesPerSecond"] = Round(rounds.Sum(r => r.Messages) / allSeconds),
+            ["steadyMessagesPerSecond"] = Round(steady.Sum(r => r.Messages) / steadySeconds),
+            ["peakRssBytes"] = peakRss,
+            ["rssBeforeBytes"] = rssBefore,
+            ["rssAfterBytes"] = rssAfter,
+            ["peakRssBytesPerAgent"] = Round((double)peakRss / spec.Agents),
+            ["rssGrowthBytesPerAgent"] = Round((double)(rssAfter - rssBefore) / spec.Agents),
+            ["managedBytesPerAgent"] = Round((double)(heapAfter - heapBefore) / spec.Agents),
+            ["wallSeconds"] = Round(outcome.Wall.TotalSeconds),
+        };
+    }
+
+    private static RunSpec Spec(Settings settings)
+    {
+        var config = GuessTwoThirdsConfig.Default;
+        return settings.Workload switch
+        {
+            "guess" => new RunSpec(
+                GuessTwoThirdsScenario.ScenarioName, settings.Agents ?? 1_000_000, settings.Rounds ?? 5, 42,
+                PolicySpec.Heuristic, settings.Partitions ?? 0, TopologySpec.None, config),
+            "latency" => new RunSpec(
+                GuessTwoThirdsScenario.ScenarioName, settings.Agents ?? 1_000_000, settings.Rounds ?? 1, 42,
+                new PolicySpec(PolicyNames.DummyLatency, settings.Latency, 0), settings.Partitions ?? 0, TopologySpec.None, config),
+            "messages" => new RunSpec(
+                GuessTwoThirdsScenario.ScenarioName, settings.Agents ?? 100_000, settings.Rounds ?? 5, 42,
+                PolicySpec.Heuristic, settings.Partitions ?? 0, new TopologySpec(TopologyKind.WattsStrogatz, Degree: 4, Rewire: 0.1),
+                config with { Messaging = GuessMessaging.Neighbours }),
+            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Workload, "unknown workload"),
+        };
+    }
+
+    private static async Task<JsonObject?> RunChildAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo
+        {
+            FileName = Environment.ProcessPath ?? "dotnet",
+            RedirectStandardOutput = true,
+            RedirectStandardError = false,
+            UseShellExecute = false,
+        };
+        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(EngineBench).Assembly.Location);
+        }
+
+        foreach (var arg in new[] { "bench", "engine", "--workload", settings.Workload, "--latency", settings.Latency.TotalSeconds.ToString("R", CultureInfo.InvariantCulture) + "s" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (settings.Agents is { } agents)
+        {
+            start.ArgumentList.Add("--agents");
+            start.ArgumentList.Add(agents.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (settings.Rounds is { } rounds)
+        {
+            start.ArgumentList.Add("--rounds");
+            start.ArgumentList.Add(rounds.ToString(CultureInfo.InvariantCulture));
+        }
+
+        if (settings.Partitions is { } partitions)
+        {
+            start.ArgumentList.Add("--partitions");
+            start.ArgumentList.Add(partitions.ToString(CultureInfo.InvariantCulture));
+        }
+
+        await error.WriteLineAsync($"bench engine: workload {settings.Workload} (own process)");
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark process");
+        await using var _ = cancellationToken.Register(() => child.Kill(entireProcessTree: true));
+        var stdout = await child.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        await child.WaitForExitAsync(CancellationToken.None);
+        var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith(JsonPrefix, StringComparison.Ordinal));
+        if (child.ExitCode != 0 || line is null)
+        {
+            await error.WriteLineAsync($"error: workload {settings.Workload} exited with code {child.ExitCode}");
+            await error.WriteLineAsync(stdout);
+            return null;
+        }
+
+        return JsonNode.Parse(line)!.AsObject();
+    }
+
+    private static void PrintTable(TextWriter output, IReadOnlyList<JsonObject> results)
+    {
+        string[] header = ["workload", "agents", "rounds", "partitions", "s/round", "1st round s", "steps/s", "steady steps/s", "msgs/s", "peak RSS MB", "RSS B/agent", "heap B/agent"];
+        var rows = results.Select(r => new[]
+        {
+            (string)r["workload"]!,
+            ((int)r["agents"]!).ToString("N0", CultureInfo.InvariantCulture),
+            ((int)r["rounds"]!).ToString(CultureInfo.InvariantCulture),
+            ((int)r["partitions"]!).ToString(CultureInfo.InvariantCulture),
+            (r["roundSeconds"]!.AsArray().Average(x => (double)x!)).ToString("F2", CultureInfo.InvariantCulture),
+            ((double)r["firstRoundSeconds"]!).ToString("F2", CultureInfo.InvariantCulture),
+            ((double)r["agentStepsPerSecond"]!).ToString("N0", CultureInfo.InvariantCulture),
+            ((double)r["steadyAgentStepsPerSecond"]!).ToString("N0", CultureInfo.InvariantCulture),
+            ((double)r["steadyMessagesPerSecond"]!).ToString("N0", CultureInfo.InvariantCulture),
+            ((long)r["peakRssBytes"]! / 1048576.0).ToString("N0", CultureInfo.InvariantCulture),
+            ((double)r["peakRssBytesPerAgent"]!).ToString("N0", CultureInfo.InvariantCulture),
+            ((double)r["managedBytesPerAgent"]!).ToString("N0", CultureInfo.InvariantCulture),
+        }).ToList();
+        var widths = header.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
+        output.WriteLine(string.Join(" | ", header.Select((h, i) => h.PadLeft(widths[i]))));
+        output.WriteLine(string.Join("-+-", widths.Select(w => new string('-', w))));
+        foreach (var row in rows)
+        {
+            output.WriteLine(string.Join(" | ", row.Select((c, i) => c.PadLeft(widths[i]))));
+        }
+    }
+
+    private static long CurrentRss()
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+
+        using var process = Process.GetCurrentProcess();
+        return process.WorkingSet64;
+    }
+
+    private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
+}

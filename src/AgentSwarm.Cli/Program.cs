@@ -1,0 +1,3 @@
+using AgentSwarm.Cli;
+
+return await AgentSwarmCommand.InvokeAsync(args, Console.Out, Console.Error);

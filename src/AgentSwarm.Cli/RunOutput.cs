@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using AgentSwarm.Abstractions;
+
+namespace AgentSwarm.Cli;
+
+/// <summary>
+/// The files a run leaves in its output folder: rounds.jsonl and rounds.csv, appended as each round finishes (so
+/// a cancelled or failed run keeps what it finished), and summary.json at the end.
+/// </summary>
+internal sealed class RunOutput : IDisposable
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
+
+    private static readonly JsonSerializerOptions JsonLine = new(Json) { WriteIndented = false };
+    private static readonly JsonSerializerOptions JsonFile = new(Json) { WriteIndented = true };
+
+    private readonly StreamWriter _jsonl;
+    private readonly StreamWriter _csv;
+    private bool _csvHeader;
+
+    public RunOutput(string directory)
+    {
+        Directory = directory;
+        System.IO.Directory.CreateDirectory(directory);
+        _jsonl = new StreamWriter(Path.Combine(directory, "rounds.jsonl"), append: false) { AutoFlush = true };
+        _csv = new StreamWriter(Path.Combine(directory, "rounds.csv"), append: false) { AutoFlush = true };
+    }
+
+    public string Directory { get; }
+
+    public void AppendRound(RoundResult round)
+    {
+        _jsonl.WriteLine(JsonSerializer.Serialize(RoundRecord.From(round), JsonLine));
+        var columns = round.Stats.Columns();
+        if (!_csvHeader)
+        {
+            _csv.WriteLine("round,seconds,agent_steps,messages,dropped_messages," + string.Join(',', columns.Select(c => c.Key)));
+            _csvHeader = true;
+        }
+
+        _csv.WriteLine(string.Join(',', new[]
+        {
+            round.Round.ToString(CultureInfo.InvariantCulture),
+            round.Elapsed.TotalSeconds.ToString("R", CultureInfo.InvariantCulture),
+            round.AgentSteps.ToString(CultureInfo.InvariantCulture),
+            round.Messages.ToString(CultureInfo.InvariantCulture),
+            round.DroppedMessages.ToString(CultureInfo.InvariantCulture),
+        }.Concat(columns.Select(c => c.Value.ToString("R", CultureInfo.InvariantCulture)))));
+    }
+
+    public RunSummary WriteSummary(string runId, RunSpec spec, RunOutcome outcome)
+    {
+        var summary = RunSummary.From(runId, spec, outcome);
+        var path = Path.Combine(Directory, "summary.json");
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, JsonSerializer.Serialize(summary, JsonFile));
+        File.Move(temporary, path, overwrite: true);
+        return summary;
+    }
+
+    public void Dispose()
+    {
+        _jsonl.Dispose();
+        _csv.Dispose();
+    }
+}
+
+internal sealed record RoundRecord(
+    int Round,
+    double Seconds,
+    long AgentSteps,
+    long Messages,
+    long DroppedMessages,
+    object Stats)
+{
+    public static RoundRecord From(RoundResult round) =>
+        new(round.Round, round.Elapsed.TotalSeconds, round.AgentSteps, round.Messages, round.DroppedMessages, round.Stats);
+}
+
+internal sealed record RunSummary(
+    string RunId,
+    string Scenario,
+    string State,
+    string? Error,
+    ulong Seed,
+    int Agents,
+    int RoundsPlanned,
+    int RoundsCompleted,
+    int Partitions,
+    object Policy,
+    string Topology,
+    object Config,
+    double SetupSeconds,
+    double WallSeconds,
+    long AgentSteps,
+    double AgentStepsPerSecond,
+    long Messages,
+    long PeakRssBytes,
+    long ManagedHeapBytes,
+    IReadOnlyList<RoundRecord> Rounds)
+{
+    public static RunSummary From(string runId, RunSpec spec, RunOutcome outcome)
+    {
+        var steps = outcome.Rounds.Sum(r => r.AgentSteps);
+        var roundSeconds = outcome.Rounds.Sum(r => r.Elapsed.TotalSeconds);
+        using var process = Process.GetCurrentProcess();
+        return new RunSummary(
+            runId,
+            spec.Scenario,
+            outcome.Final.State.ToString().ToLowerInvariant(),
+            outcome.Final.Error,
+            spec.Seed,
+            spec.Agents,
+            spec.Rounds,
+            outcome.Rounds.Count,
+            outcome.Final.Partitions,
+            new { spec.Policy.Name, LatencySeconds = spec.Policy.Latency.TotalSeconds, spec.Policy.Concurrency },
+            spec.Topology.Kind.ToString(),
+            spec.Config,
+            outcome.Final.SetupTime.TotalSeconds,
+            outcome.Wall.TotalSeconds,
+            steps,
+            roundSeconds > 0 ? steps / roundSeconds : 0,
+            outcome.Rounds.Sum(r => r.Messages),
+            PeakRss(process),
+            GC.GetTotalMemory(forceFullCollection: false),
+            outcome.Rounds.Select(RoundRecord.From).ToArray());
+    }
+
+    /// <summary>Peak resident set size: VmHWM on Linux, the peak working set elsewhere.</summary>
+    public static long PeakRss(Process process)
+    {
+        try
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                foreach (var line in File.ReadLines("/proc/self/status"))
+                {
+                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                    {
+                        var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
+                        return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
+                    }
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Fall through to the portable figure.
+        }
+
+        return process.PeakWorkingSet64;
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using AgentSwarm.Abstractions;
+using AgentSwarm.Scenarios.GuessTwoThirds;
+using Spectre.Console;
+using Spectre.Console.Rendering;
+
+namespace AgentSwarm.Cli;
+
+/// <summary>
+/// What a person sees during a run: on a terminal, a live progress bar over a growing per-round table; when the
+/// output is redirected (CI, a pipe), one plain line per finished round and a progress line every few seconds.
+/// </summary>
+internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
+{
+    private readonly Table _table = NewTable();
+    private readonly object _gate = new();
+    private SimulationStatus? _status;
+    private DateTime _lastPlainProgress = DateTime.UtcNow;
+
+    public async Task<T> ShowAsync<T>(Func<Task<T>> run)
+    {
+        console.MarkupLine(CultureInfo.InvariantCulture, $"[bold]{Markup.Escape(spec.Scenario)}[/]: {spec.Agents:N0} agents, {spec.Rounds} rounds, seed {spec.Seed}, policy {Markup.Escape(spec.Policy.Name)}, topology {spec.Topology.Kind.ToString().ToLowerInvariant()}");
+        if (!live)
+        {
+            return await run();
+        }
+
+        T result = default!;
+        await console.Live(Render()).AutoClear(false).StartAsync(async context =>
+        {
+            var task = run();
+            while (!task.IsCompleted)
+            {
+                context.UpdateTarget(Render());
+                await Task.WhenAny(task, Task.Delay(200));
+            }
+
+            result = await task;
+            context.UpdateTarget(Render());
+        });
+        return result;
+    }
+
+    public void OnStatus(SimulationStatus status)
+    {
+        lock (_gate)
+        {
+            _status = status;
+        }
+
+        if (!live && status.CurrentRound > 0 && DateTime.UtcNow - _lastPlainProgress > TimeSpan.FromSeconds(5))
+        {
+            _lastPlainProgress = DateTime.UtcNow;
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {status.CurrentRound}/{status.Rounds}: {status.CurrentRoundAgentsDone:N0}/{status.Agents:N0} agents stepped, {status.Elapsed.TotalSeconds:F1} s"));
+        }
+    }
+
+    public void OnRound(RoundResult round)
+    {
+        var cells = Cells(round);
+        lock (_gate)
+        {
+            if (_table.Columns.Count == 0)
+            {
+                _table.AddColumns(Header(round).Select(h => new TableColumn(h).RightAligned()).ToArray());
+            }
+
+            _table.AddRow(cells);
+        }
+
+        if (!live)
+        {
+            console.WriteLine(string.Join("  ", Header(round).Zip(cells, (h, c) => $"{h}={c}")));
+        }
+    }
+
+    public void Finish(RunOutcome outcome, string outputDirectory)
+    {
+        if (!live && _table.Columns.Count > 0)
+        {
+            console.Write(_table);
+        }
+
+        var status = outcome.Final;
+        var steps = outcome.Rounds.Sum(r => r.AgentSteps);
+        var seconds = outcome.Rounds.Sum(r => r.Elapsed.TotalSeconds);
+        var colour = status.State switch
+        {
+            SimulationState.Completed => "green",
+            SimulationState.Cancelled => "yellow",
+            _ => "red",
+        };
+        console.MarkupLine(CultureInfo.InvariantCulture, $"[{colour}]{status.State.ToString().ToLowerInvariant()}[/]: {outcome.Rounds.Count}/{status.Rounds} rounds in {outcome.Wall.TotalSeconds:F2} s (set-up {status.SetupTime.TotalSeconds:F2} s), {(seconds > 0 ? steps / seconds : 0):N0} agent-steps/s");
+        if (status.Error is { } error)
+        {
+            console.MarkupLine($"[red]error:[/] {Markup.Escape(error)}");
+        }
+
+        if (outcome.Rounds.Count > 0 && outcome.Rounds[^1].Stats is GuessRoundStats { Count: > 0 } last && spec.Config is GuessTwoThirdsConfig config)
+        {
+            var chart = new BarChart().Label(string.Create(CultureInfo.InvariantCulture, $"round {outcome.Rounds[^1].Round} guesses (target {last.Target:F2})")).Width(60);
+            var width = config.Max / last.Histogram.Length;
+            for (var b = 0; b < last.Histogram.Length; b++)
+            {
+                chart.AddItem(string.Create(CultureInfo.InvariantCulture, $"{b * width,6:F1}-{(b + 1) * width:F1}"), last.Histogram[b], Color.Green);
+            }
+
+            console.Write(chart);
+        }
+
+        console.MarkupLine($"results: {Markup.Escape(outputDirectory)}");
+    }
+
+    private IRenderable Render()
+    {
+        lock (_gate)
+        {
+            var status = _status;
+            var total = (double)spec.Agents * spec.Rounds;
+            var done = status is null ? 0 : (double)status.RoundsCompleted * spec.Agents + status.CurrentRoundAgentsDone;
+            var fraction = total > 0 ? Math.Clamp(done / total, 0, 1) : 0;
+            const int width = 40;
+            var filled = (int)Math.Round(fraction * width);
+            var bar = new string('█', filled) + new string('░', width - filled);
+            var line = string.Create(CultureInfo.InvariantCulture, $"[green]{bar}[/] {fraction:P0}  round {status?.CurrentRound ?? 0}/{spec.Rounds}  {status?.Elapsed.TotalSeconds ?? 0:F1} s");
+            return _table.Columns.Count == 0 ? new Markup(line) : new Rows(_table, new Markup(line));
+        }
+    }
+
+    private static Table NewTable() => new Table().Border(TableBorder.Simple);
+
+    private static string[] Header(RoundResult round) =>
+        ["round", "seconds", "steps/s", "messages", .. round.Stats.Columns().Select(c => c.Key)];
+
+    private static string[] Cells(RoundResult round)
+    {
+        var seconds = round.Elapsed.TotalSeconds;
+        return
+        [
+            round.Round.ToString(CultureInfo.InvariantCulture),
+            seconds.ToString("F3", CultureInfo.InvariantCulture),
+            (seconds > 0 ? round.AgentSteps / seconds : 0).ToString("N0", CultureInfo.InvariantCulture),
+            round.Messages.ToString("N0", CultureInfo.InvariantCulture),
+            .. round.Stats.Columns().Select(c => Format(c.Value)),
+        ];
+    }
+
+    private static string Format(double value) =>
+        double.IsNaN(value) ? "-" : value == Math.Floor(value) && Math.Abs(value) < 1e15
+            ? value.ToString("N0", CultureInfo.InvariantCulture)
+            : value.ToString("F3", CultureInfo.InvariantCulture);
+}
