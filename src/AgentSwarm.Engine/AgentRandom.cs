@@ -23,7 +23,8 @@ public struct AgentRandom
     /// <summary>The stream of one agent in one round. Round 0 is the population's set-up (profiles).</summary>
     public static AgentRandom For(ulong seed, long agent, int round, int stream = 0)
     {
-        var key = seed;
+        // Scramble the seed before folding in the agent, or (seed ^ agent) would repeat across seeds.
+        var key = Mix(seed + 0x9E3779B97F4A7C15UL);
         key = Mix(key ^ 0x243F6A8885A308D3UL ^ (ulong)agent);
         key = Mix(key ^ 0x13198A2E03707344UL ^ (ulong)(uint)round);
         key = Mix(key ^ 0xA4093822299F31D0UL ^ (ulong)(uint)stream);

@@ -1,0 +1,46 @@
+using AgentSwarm.Abstractions;
+using AgentSwarm.Scenarios.GuessTwoThirds;
+
+namespace AgentSwarm.Engine.Tests;
+
+/// <summary>The same run on one silo and on three gives the same numbers, bit for bit.</summary>
+[Collection(ThreeSiloCollection.Name)]
+public sealed class ThreeSiloTests(ThreeSiloFixture three)
+{
+    [Fact]
+    public async Task SameSeedGivesIdenticalRoundsOnOneAndThreeSilos()
+    {
+        var one = new OneSiloFixture();
+        await one.InitializeAsync();
+        try
+        {
+            await CompareAsync(one);
+        }
+        finally
+        {
+            await one.DisposeAsync();
+        }
+    }
+
+    private async Task CompareAsync(OneSiloFixture one)
+    {
+        Assert.Equal(3, three.Cluster.Silos.Count);
+
+        var spec = new RunSpec(
+            GuessTwoThirdsScenario.ScenarioName, 2000, 4, 99, PolicySpec.Heuristic, 12,
+            new TopologySpec(TopologyKind.WattsStrogatz, Degree: 4, Rewire: 0.3),
+            GuessTwoThirdsConfig.Default with { Messaging = GuessMessaging.Neighbours, InvalidShare = 0.02 });
+
+        var (oneStatus, oneRounds) = await one.RunAsync(spec);
+        var (threeStatus, threeRounds) = await three.RunAsync(spec);
+
+        Assert.Equal(SimulationState.Completed, oneStatus.State);
+        Assert.Equal(SimulationState.Completed, threeStatus.State);
+        Assert.Equal(4, threeRounds.Length);
+        for (var r = 0; r < oneRounds.Length; r++)
+        {
+            RoundEngineTests.AssertBitIdentical((GuessRoundStats)oneRounds[r].Stats, (GuessRoundStats)threeRounds[r].Stats, $"round {r + 1}");
+            Assert.Equal(oneRounds[r].Messages, threeRounds[r].Messages);
+        }
+    }
+}
