@@ -124,9 +124,10 @@ public static class ScenarioFile
     private static YamlSection ReadRoot(string text, string file)
     {
         var stream = new YamlStream();
+        var parser = new Parser(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
@@ -138,6 +139,12 @@ public static class ScenarioFile
             }
 
             throw new ScenarioFileException(file, (int)ex.Start.Line, (int)ex.Start.Column, string.Empty, $"not valid YAML: {reason}");
+        }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner throws this for some unterminated constructs; the last event it read marks the spot.
+            var mark = parser.Current?.End ?? Mark.Empty;
+            throw new ScenarioFileException(file, (int)mark.Line, (int)mark.Column, string.Empty, $"not valid YAML: {ex.Message}");
         }
 
         if (stream.Documents.Count == 0)
