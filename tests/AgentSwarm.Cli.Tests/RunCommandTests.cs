@@ -1,0 +1,158 @@
+using System.Text.Json;
+
+namespace AgentSwarm.Cli.Tests;
+
+/// <summary>The `agentswarm` command as a user meets it: exit codes, messages, files written.</summary>
+public sealed class RunCommandTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("agentswarm-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private string Scenario(string name, string yaml)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private static async Task<(int Code, string Out, string Error)> InvokeAsync(string[] args, CancellationToken cancellationToken = default)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await AgentSwarmCommand.InvokeAsync(args, output, error, cancellationToken);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public static TheoryData<string, string, string> BadFiles => new()
+    {
+        { "syntax.yaml", "scenario: guess-two-thirds\nagents: [10\nrounds: 2\n", "not valid YAML" },
+        { "unknown-field.yaml", "scenario: guess-two-thirds\nagents: 10\nrouns: 2\n", "unknown-field.yaml:3:1: rouns: unknown field" },
+        { "zero-agents.yaml", "scenario: guess-two-thirds\nagents: 0\n", "zero-agents.yaml:2:9: agents: must be in 1.." },
+        { "ratio.yaml", "scenario: guess-two-thirds\ngame:\n  ratio: 4/3\n", "ratio.yaml:3:10: game.ratio: must be in (0, 1] (got 4/3)" },
+        { "policy.yaml", "scenario: guess-two-thirds\npolicy: oracle\n", "policy.yaml:2:9: policy: unknown value 'oracle'" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public async Task ABadScenarioFileGetsAClearMessageAndExitCodeTwo(string name, string yaml, string expected)
+    {
+        var path = Scenario(name, yaml);
+        var (code, _, error) = await InvokeAsync(["run", path, "--out", Path.Combine(_folder, "out")]);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.StartsWith("error: ", error);
+        Assert.DoesNotContain("   at ", error); // no stack trace
+        Assert.False(Directory.Exists(Path.Combine(_folder, "out")), "nothing should be written for a run that never started");
+    }
+
+    [Theory]
+    [InlineData("--agents", "0", "--agents: must be in 1..")]
+    [InlineData("--policy", "oracle", "--policy: unknown policy 'oracle'")]
+    [InlineData("--rounds", "-1", "--rounds: must be in 1..")]
+    [InlineData("--agents", "lots", "lots")]
+    [InlineData("--frobnicate", "1", "--frobnicate")]
+    [InlineData("--latency", "soon", "--latency")]
+    public async Task ABadOptionGetsAClearMessageAndExitCodeTwo(string option, string value, string expected)
+    {
+        var path = Scenario("ok.yaml", "scenario: guess-two-thirds\nagents: 10\n");
+        var (code, _, error) = await InvokeAsync(["run", path, option, value]);
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public async Task AMissingScenarioFileIsNamed()
+    {
+        var (code, _, error) = await InvokeAsync(["run", Path.Combine(_folder, "nope.yaml")]);
+        Assert.Equal(2, code);
+        Assert.Contains("nope.yaml", error);
+    }
+
+    [Fact]
+    public async Task ARunWritesItsSummaryAndRoundsAndTheSameSeedGivesTheSameNumbers()
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "scenarios", "guess-two-thirds.yaml");
+        var first = Path.Combine(_folder, "first");
+        var second = Path.Combine(_folder, "second");
+
+        var (code, output, error) = await InvokeAsync(["run", shipped, "--agents", "300", "--rounds", "3", "--seed", "5", "--out", first]);
+        Assert.True(code == 0, error);
+        Assert.Contains("completed: 3/3 rounds", output);
+        Assert.Contains("round=3", output);
+        (code, _, error) = await InvokeAsync(["run", shipped, "--agents", "300", "--rounds", "3", "--seed", "5", "--out", second]);
+        Assert.True(code == 0, error);
+
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(first, "summary.json")));
+        var root = summary.RootElement;
+        Assert.Equal("completed", root.GetProperty("state").GetString());
+        Assert.Equal(300, root.GetProperty("agents").GetInt32());
+        Assert.Equal(5UL, root.GetProperty("seed").GetUInt64());
+        Assert.Equal(900, root.GetProperty("agentSteps").GetInt64());
+        Assert.True(root.GetProperty("agentStepsPerSecond").GetDouble() > 0);
+        Assert.True(root.GetProperty("peakRssBytes").GetInt64() > 0);
+        var rounds = root.GetProperty("rounds").EnumerateArray().ToArray();
+        Assert.Equal(3, rounds.Length);
+        var stats = rounds[0].GetProperty("stats");
+        Assert.Equal(300, stats.GetProperty("count").GetInt64());
+        Assert.Equal(10, stats.GetProperty("histogram").GetArrayLength());
+        Assert.Equal(
+            stats.GetProperty("mean").GetDouble() * 2 / 3,
+            stats.GetProperty("target").GetDouble(),
+            12);
+
+        Assert.Equal(StatsOnly(Path.Combine(first, "rounds.jsonl")), StatsOnly(Path.Combine(second, "rounds.jsonl")));
+        Assert.Equal(4, File.ReadAllLines(Path.Combine(first, "rounds.csv")).Length);
+    }
+
+    [Fact]
+    public async Task ACancelledRunKeepsTheRoundsItFinishedAndSaysItWasCancelled()
+    {
+        var path = Scenario("slow.yaml", "scenario: guess-two-thirds\nagents: 20\nrounds: 50\npolicy:\n  name: dummy-latency\n  latency: 200ms\n");
+        var outDir = Path.Combine(_folder, "slow");
+        using var cancel = new CancellationTokenSource();
+        var run = InvokeAsync(["run", path, "--out", outDir], cancel.Token);
+
+        // Cancel once a round is on disk (bounded wait).
+        var jsonl = Path.Combine(outDir, "rounds.jsonl");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (!(File.Exists(jsonl) && ReadShared(jsonl).Length >= 1) && DateTime.UtcNow < deadline && !run.IsCompleted)
+        {
+            await Task.Delay(50);
+        }
+
+        cancel.Cancel();
+        var (code, output, _) = await run;
+
+        Assert.Equal(130, code);
+        Assert.Contains("cancelled", output);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        Assert.Equal("cancelled", summary.RootElement.GetProperty("state").GetString());
+        var completed = summary.RootElement.GetProperty("roundsCompleted").GetInt32();
+        Assert.InRange(completed, 1, 49);
+        Assert.Equal(completed, File.ReadAllLines(jsonl).Length);
+    }
+
+    [Fact]
+    public async Task HelpListsTheRunOptions()
+    {
+        var (code, output, _) = await InvokeAsync(["run", "--help"]);
+        Assert.Equal(0, code);
+        foreach (var option in new[] { "--agents", "--rounds", "--seed", "--policy", "--partitions", "--out" })
+        {
+            Assert.Contains(option, output);
+        }
+    }
+
+    private static string[] ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+    }
+
+    private static string[] StatsOnly(string jsonl) =>
+        File.ReadAllLines(jsonl).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("stats").GetRawText()).ToArray();
+}
