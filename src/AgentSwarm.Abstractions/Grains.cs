@@ -20,7 +20,9 @@ public interface ISimulationGrain : IGrainWithStringKey
 /// <summary>Owns a contiguous range of agents and their mailboxes. Key: partition index + run id.</summary>
 public interface IPartitionGrain : IGrainWithIntegerCompoundKey
 {
-    Task InitializeAsync(PartitionSetup setup);
+    /// <summary>Takes its agents and edges and creates (activates) every agent, so the first round pays no set-up.</summary>
+    [ResponseTimeout("1.00:00:00")]
+    Task InitializeAsync(PartitionSetup setup, CancellationToken cancellationToken = default);
 
     /// <summary>Steps every agent of the partition once and returns the reduction of their actions.</summary>
     /// <remarks>A step waits on every agent, and agents may wait on an LLM: far past Orleans' 30 s default.</remarks>
@@ -31,7 +33,7 @@ public interface IPartitionGrain : IGrainWithIntegerCompoundKey
     [AlwaysInterleave]
     Task DeliverAsync(int round, MessageBatch batch);
 
-    /// <summary>Agents stepped so far in the round under way.</summary>
+    /// <summary>Agents stepped so far in the round under way (or created so far, during set-up).</summary>
     [AlwaysInterleave]
     Task<int> GetProgressAsync();
 }
@@ -39,6 +41,9 @@ public interface IPartitionGrain : IGrainWithIntegerCompoundKey
 /// <summary>One agent of a run. Key: agent index + run id.</summary>
 public interface IAgentGrain : IGrainWithIntegerCompoundKey
 {
+    /// <summary>Creates the agent's mind (profile from seed and index, empty memory) and takes its edges.</summary>
+    Task InitializeAsync(RoundContext context, int[] neighbours);
+
     /// <summary>One turn. May wait on an LLM, so it gets a long timeout; cancellation stops it.</summary>
     [ResponseTimeout("01:00:00")]
     Task<AgentStepResult> StepAsync(AgentStep step, CancellationToken cancellationToken = default);
@@ -76,8 +81,8 @@ public enum SimulationState
 
 /// <summary>Where a run stands.</summary>
 /// <param name="RoundsCompleted">Rounds finished.</param>
-/// <param name="CurrentRound">The round under way (0 before the first, and after the last).</param>
-/// <param name="CurrentRoundAgentsDone">Agents stepped so far in the round under way.</param>
+/// <param name="CurrentRound">The round under way (0 during set-up, and after the last).</param>
+/// <param name="CurrentRoundAgentsDone">Agents stepped so far in the round under way; during set-up, agents created so far.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.simulation-status")]
 public sealed record SimulationStatus(
     string RunId,

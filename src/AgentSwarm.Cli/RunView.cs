@@ -48,10 +48,10 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
             _status = status;
         }
 
-        if (!live && status.CurrentRound > 0 && DateTime.UtcNow - _lastPlainProgress > TimeSpan.FromSeconds(5))
+        if (!live && status.State == SimulationState.Running && DateTime.UtcNow - _lastPlainProgress > TimeSpan.FromSeconds(5))
         {
             _lastPlainProgress = DateTime.UtcNow;
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  round {status.CurrentRound}/{status.Rounds}: {status.CurrentRoundAgentsDone:N0}/{status.Agents:N0} agents stepped, {status.Elapsed.TotalSeconds:F1} s"));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Phase(status)}: {status.CurrentRoundAgentsDone:N0}/{status.Agents:N0} agents, {status.Elapsed.TotalSeconds:F1} s"));
         }
     }
 
@@ -116,16 +116,26 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
         lock (_gate)
         {
             var status = _status;
-            var total = (double)spec.Agents * spec.Rounds;
-            var done = status is null ? 0 : (double)status.RoundsCompleted * spec.Agents + status.CurrentRoundAgentsDone;
+            // Set-up (creating the agents) counts as one more pass over the population.
+            var total = (double)spec.Agents * (spec.Rounds + 1);
+            var done = status is null ? 0
+                : status.CurrentRound == 0 && status.RoundsCompleted == 0 && status.State == SimulationState.Running
+                    ? status.CurrentRoundAgentsDone
+                    : (double)(status.RoundsCompleted + 1) * spec.Agents + status.CurrentRoundAgentsDone;
             var fraction = total > 0 ? Math.Clamp(done / total, 0, 1) : 0;
             const int width = 40;
             var filled = (int)Math.Round(fraction * width);
             var bar = new string('█', filled) + new string('░', width - filled);
-            var line = string.Create(CultureInfo.InvariantCulture, $"[green]{bar}[/] {fraction:P0}  round {status?.CurrentRound ?? 0}/{spec.Rounds}  {status?.Elapsed.TotalSeconds ?? 0:F1} s");
+            var phase = status is null ? "starting" : Phase(status);
+            var line = string.Create(CultureInfo.InvariantCulture, $"[green]{bar}[/] {fraction:P0}  {phase}  {status?.CurrentRoundAgentsDone ?? 0:N0}/{spec.Agents:N0} agents  {status?.Elapsed.TotalSeconds ?? 0:F1} s");
             return _table.Columns.Count == 0 ? new Markup(line) : new Rows(_table, new Markup(line));
         }
     }
+
+    private static string Phase(SimulationStatus status) =>
+        status.CurrentRound == 0 && status.RoundsCompleted == 0 && status.State == SimulationState.Running
+            ? "creating agents"
+            : string.Create(CultureInfo.InvariantCulture, $"round {status.CurrentRound}/{status.Rounds}");
 
     private static Table NewTable() => new Table().Border(TableBorder.Simple);
 

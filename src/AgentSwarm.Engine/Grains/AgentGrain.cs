@@ -18,23 +18,32 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
     private int _index = -1;
     private int _lastRound;
 
+    public Task InitializeAsync(RoundContext context, int[] neighbours)
+    {
+        _index = checked((int)this.GetPrimaryKeyLong(out _));
+        _mind = scenarios.Get(context.Scenario).CreateMind(context, _index);
+        _neighbours = neighbours;
+        return Task.CompletedTask;
+    }
+
     public async Task<AgentStepResult> StepAsync(AgentStep step, CancellationToken cancellationToken)
     {
         var context = step.Context;
         if (_mind is null)
         {
-            _index = checked((int)this.GetPrimaryKeyLong(out _));
-            _mind = scenarios.Get(context.Scenario).CreateMind(context, _index);
+            // Not set up (or collected and re-activated): the profile is a function of seed and index, so it is rebuilt alike.
+            await InitializeAsync(context, step.Neighbours ?? []);
         }
-
-        if (step.Neighbours is not null)
+        else if (step.Neighbours is not null)
         {
             _neighbours = step.Neighbours;
         }
 
+        var mind = _mind!;
+
         var turn = new AgentTurn(_index, context, _neighbours, step.Inbox);
-        var decision = await policies.Get(context.Policy.Name).DecideAsync(_mind, turn, cancellationToken);
-        _mind.Remember(turn, decision);
+        var decision = await policies.Get(context.Policy.Name).DecideAsync(mind, turn, cancellationToken);
+        mind.Remember(turn, decision);
         _lastRound = context.Round;
         return new AgentStepResult(decision.Action, decision.Outgoing);
     }

@@ -20,13 +20,16 @@ internal sealed partial class PartitionGrain(
 {
     private static readonly InboxMessage[] NoMail = [];
 
+    /// <summary>Agents a partition activates at once during set-up: activation is CPU work, more in flight only queues.</summary>
+    private const int SetUpConcurrency = 64;
+
     private PartitionSetup? _setup;
     private int[][] _neighbours = [];
     private int _first;
     private readonly Dictionary<int, List<MessageBatch>> _mail = [];
     private int _progress;
 
-    public Task InitializeAsync(PartitionSetup setup)
+    public async Task InitializeAsync(PartitionSetup setup, CancellationToken cancellationToken)
     {
         _setup = setup;
         _first = setup.Bounds[setup.Index];
@@ -39,8 +42,15 @@ internal sealed partial class PartitionGrain(
         }
 
         _mail.Clear();
+
+        // Create the population now: activation is the costliest thing an agent does, and belongs to set-up, not to round 1.
+        var spec = setup.Spec;
+        var context = new RoundContext(setup.RunId, 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null);
+        await ForEachAgentAsync(SetUpConcurrency, async i =>
+        {
+            await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).InitializeAsync(context, _neighbours[i]);
+        }, cancellationToken);
         LogInitialized(logger, setup.RunId, setup.Index, _first, count);
-        return Task.CompletedTask;
     }
 
     public async Task<PartitionStepResult> StepAsync(RoundContext context, CancellationToken cancellationToken)
@@ -51,37 +61,19 @@ internal sealed partial class PartitionGrain(
         var inboxes = TakeInboxes(context.Round);
         var actions = new AgentAction[count];
         var outbox = new Outbox(setup.Bounds);
-        _progress = 0;
 
-        var concurrency = Concurrency(setup.Spec, count);
-        var next = 0;
-        async Task StepAgentsAsync()
+        await ForEachAgentAsync(Concurrency(setup.Spec, count), async i =>
         {
-            while (next < count)
+            var step = new AgentStep(context, inboxes?[i] ?? NoMail, _neighbours[i]);
+
+            // References are made per call, not kept: a million cached references would cost ~100 bytes an agent.
+            var result = await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).StepAsync(step, cancellationToken);
+            actions[i] = result.Action;
+            if (result.Outgoing is { Length: > 0 } outgoing)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                var i = next++;
-                var step = new AgentStep(context, inboxes?[i] ?? NoMail, _neighbours[i]);
-                // References are made per call, not kept: a million cached references would cost ~100 bytes an agent.
-                var agent = GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId);
-                var result = await agent.StepAsync(step, cancellationToken);
-                actions[i] = result.Action;
-                if (result.Outgoing is { Length: > 0 } outgoing)
-                {
-                    outbox.Add(_first + i, _neighbours[i], outgoing);
-                }
-
-                _progress++;
+                outbox.Add(_first + i, _neighbours[i], outgoing);
             }
-        }
-
-        var workers = new Task[Math.Min(concurrency, count)];
-        for (var w = 0; w < workers.Length; w++)
-        {
-            workers[w] = StepAgentsAsync();
-        }
-
-        await Task.WhenAll(workers);
+        }, cancellationToken);
 
         // Hand over next round's mail before returning: the controller starts the next round only after every
         // partition has returned, so every message of round r is in its mailbox before round r + 1 begins.
@@ -107,6 +99,34 @@ internal sealed partial class PartitionGrain(
         await Task.WhenAll(deliveries);
         var partial = scenario.Reduce(context, _first, actions);
         return new PartitionStepResult(partial, count, outbox.Delivered, outbox.Dropped);
+    }
+
+    /// <summary>
+    /// Runs the body for every local agent, at most <paramref name="concurrency"/> at once (rule 2: bounded fan-out),
+    /// counting progress. All on this activation's scheduler, so the body needs no locks.
+    /// </summary>
+    private async Task ForEachAgentAsync(int concurrency, Func<int, Task> body, CancellationToken cancellationToken)
+    {
+        var count = _neighbours.Length;
+        var next = 0;
+        _progress = 0;
+        async Task WorkAsync()
+        {
+            while (next < count)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await body(next++);
+                _progress++;
+            }
+        }
+
+        var workers = new Task[Math.Clamp(concurrency, 1, Math.Max(1, count))];
+        for (var w = 0; w < workers.Length; w++)
+        {
+            workers[w] = WorkAsync();
+        }
+
+        await Task.WhenAll(workers);
     }
 
     public Task DeliverAsync(int round, MessageBatch batch)

@@ -55,7 +55,7 @@ internal sealed partial class SimulationGrain(
     public async Task<SimulationStatus> GetStatusAsync()
     {
         long done = 0;
-        if (_state == SimulationState.Running && _currentRound > 0 && _partitions.Length > 0)
+        if (_state == SimulationState.Running && _partitions.Length > 0)
         {
             var progress = await Task.WhenAll(_partitions.Select(p => p.GetProgressAsync()));
             done = progress.Sum(x => (long)x);
@@ -190,11 +190,12 @@ internal sealed partial class SimulationGrain(
             bounds[p] = (int)((long)spec.Agents * p / count);
         }
 
-        _partitions = new IPartitionGrain[count];
+        var partitions = new IPartitionGrain[count];
+        _partitions = partitions;
         var inits = new Task[count];
         for (var p = 0; p < count; p++)
         {
-            _partitions[p] = GrainFactory.GetGrain<IPartitionGrain>(p, runId);
+            partitions[p] = GrainFactory.GetGrain<IPartitionGrain>(p, runId);
             var first = bounds[p];
             var last = bounds[p + 1];
             var edgeStart = graph.Offsets[first];
@@ -205,7 +206,7 @@ internal sealed partial class SimulationGrain(
             }
 
             var targets = graph.Targets.AsSpan(edgeStart, graph.Offsets[last] - edgeStart).ToArray();
-            inits[p] = _partitions[p].InitializeAsync(new PartitionSetup(runId, p, spec, bounds, offsets, targets));
+            inits[p] = partitions[p].InitializeAsync(new PartitionSetup(runId, p, spec, bounds, offsets, targets), cancellationToken);
         }
 
         await Task.WhenAll(inits).WaitAsync(cancellationToken);
