@@ -54,6 +54,11 @@ internal static class EngineBench
         GC.WaitForPendingFinalizers();
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var rssBefore = CurrentRss();
+        var pauseBefore = GC.GetTotalPauseDuration();
+        var gen0Before = GC.CollectionCount(0);
+        var gen1Before = GC.CollectionCount(1);
+        var gen2Before = GC.CollectionCount(2);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
 
         var runId = $"bench-{settings.Workload}-{Guid.NewGuid().ToString("N")[..8]}";
         var driver = new SimulationDriver(silo.Client) { PollInterval = TimeSpan.FromMilliseconds(100) };
@@ -76,6 +81,10 @@ internal static class EngineBench
         {
             throw new InvalidOperationException($"benchmark run ended {outcome.Final.State}: {outcome.Final.Error}");
         }
+
+        var gcPause = GC.GetTotalPauseDuration() - pauseBefore;
+        var gcCounts = new JsonArray(GC.CollectionCount(0) - gen0Before, GC.CollectionCount(1) - gen1Before, GC.CollectionCount(2) - gen2Before);
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 
         // Agents are still active here: what the heap holds now over the baseline is the population's cost.
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
@@ -113,6 +122,10 @@ internal static class EngineBench
             ["rssGrowthBytesPerAgent"] = Round((double)(rssAfter - rssBefore) / spec.Agents),
             ["managedBytesPerAgent"] = Round((double)(heapAfter - heapBefore) / spec.Agents),
             ["wallSeconds"] = Round(outcome.Wall.TotalSeconds),
+            ["cpuSeconds"] = Round(cpu.TotalSeconds),
+            ["cpuMicrosecondsPerAgentStep"] = Round(cpu.TotalMicroseconds / Math.Max(1, rounds.Sum(r => r.AgentSteps) + spec.Agents)),
+            ["gcPauseSeconds"] = Round(gcPause.TotalSeconds),
+            ["gcCollections"] = gcCounts,
         };
     }
 

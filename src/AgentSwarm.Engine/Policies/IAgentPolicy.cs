@@ -43,7 +43,7 @@ public sealed class DummyLatencyPolicy(TimeProvider time) : IAgentPolicy
 {
     public string Name => Abstractions.PolicyNames.DummyLatency;
 
-    public int DefaultRunConcurrency => 250_000;
+    public int DefaultRunConcurrency => 100_000;
 
     public async ValueTask<AgentDecision> DecideAsync(IAgentMind mind, AgentTurn turn, CancellationToken cancellationToken)
     {

@@ -141,7 +141,7 @@ public static class TopologyBuilder
         var pairs = stubs.Length / 2;
         var a = new int[pairs];
         var b = new int[pairs];
-        var present = new Dictionary<long, int>(pairs);
+        var present = new Dictionary<long, int>(pairs, EdgeKeyComparer.Instance);
         for (var i = 0; i < pairs; i++)
         {
             a[i] = stubs[2 * i];
@@ -199,7 +199,7 @@ public static class TopologyBuilder
         var count = n * half;
         var a = new int[count];
         var b = new int[count];
-        var present = new HashSet<long>(count);
+        var present = new HashSet<long>(count, EdgeKeyComparer.Instance);
         var e = 0;
         for (var v = 0; v < n; v++)
         {
@@ -317,6 +317,23 @@ public static class TopologyBuilder
     }
 
     private static long Key(int u, int v) => u < v ? ((long)u << 32) | (uint)v : ((long)v << 32) | (uint)u;
+
+    /// <summary>
+    /// long's own hash is hi ^ lo, which for lattice edges (u, u + 1) gives a handful of values: a 100k-node
+    /// Watts-Strogatz graph took 12 s to build with it. Mix the bits instead.
+    /// </summary>
+    private sealed class EdgeKeyComparer : IEqualityComparer<long>
+    {
+        public static EdgeKeyComparer Instance { get; } = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key)
+        {
+            var z = (ulong)key * 0x9E3779B97F4A7C15UL;
+            return (int)(z >> 32) ^ (int)z;
+        }
+    }
 
     private static ReadOnlySpan<int> CollectionsMarshal(List<int> list) => System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list);
 }
