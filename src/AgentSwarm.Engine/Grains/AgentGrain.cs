@@ -34,8 +34,9 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
             // Not set up (or collected and re-activated): the profile is a function of seed and index, so it is rebuilt alike.
             await InitializeAsync(context, step.Neighbours ?? []);
         }
-        else if (step.Neighbours is not null)
+        else if (step.Neighbours is not null && !ReferenceEquals(step.Neighbours, _neighbours))
         {
+            // Only write when it changed: a reference store into a million old objects every round dirties GC cards.
             _neighbours = step.Neighbours;
         }
 
