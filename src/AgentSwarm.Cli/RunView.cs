@@ -119,23 +119,30 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
             // Set-up (creating the agents) counts as one more pass over the population.
             var total = (double)spec.Agents * (spec.Rounds + 1);
             var done = status is null ? 0
-                : status.CurrentRound == 0 && status.RoundsCompleted == 0 && status.State == SimulationState.Running
-                    ? status.CurrentRoundAgentsDone
-                    : (double)(status.RoundsCompleted + 1) * spec.Agents + status.CurrentRoundAgentsDone;
+                : status.State != SimulationState.Running
+                    ? (double)(status.RoundsCompleted + 1) * spec.Agents
+                    : status.CurrentRound == 0 && status.RoundsCompleted == 0
+                        ? status.CurrentRoundAgentsDone
+                        : (double)(status.RoundsCompleted + 1) * spec.Agents + status.CurrentRoundAgentsDone;
             var fraction = total > 0 ? Math.Clamp(done / total, 0, 1) : 0;
             const int width = 40;
             var filled = (int)Math.Round(fraction * width);
             var bar = new string('█', filled) + new string('░', width - filled);
             var phase = status is null ? "starting" : Phase(status);
-            var line = string.Create(CultureInfo.InvariantCulture, $"[green]{bar}[/] {fraction:P0}  {phase}  {status?.CurrentRoundAgentsDone ?? 0:N0}/{spec.Agents:N0} agents  {status?.Elapsed.TotalSeconds ?? 0:F1} s");
+            var agents = status is { State: SimulationState.Running }
+                ? string.Create(CultureInfo.InvariantCulture, $"  {status.CurrentRoundAgentsDone:N0}/{spec.Agents:N0} agents")
+                : string.Empty;
+            var line = string.Create(CultureInfo.InvariantCulture, $"[green]{bar}[/] {fraction:P0}  {phase}{agents}  {status?.Elapsed.TotalSeconds ?? 0:F1} s");
             return _table.Columns.Count == 0 ? new Markup(line) : new Rows(_table, new Markup(line));
         }
     }
 
-    private static string Phase(SimulationStatus status) =>
-        status.CurrentRound == 0 && status.RoundsCompleted == 0 && status.State == SimulationState.Running
-            ? "creating agents"
-            : string.Create(CultureInfo.InvariantCulture, $"round {status.CurrentRound}/{status.Rounds}");
+    private static string Phase(SimulationStatus status) => status switch
+    {
+        { State: not SimulationState.Running } => string.Create(CultureInfo.InvariantCulture, $"{status.State.ToString().ToLowerInvariant()} after {status.RoundsCompleted}/{status.Rounds} rounds"),
+        { CurrentRound: 0, RoundsCompleted: 0 } => "creating agents",
+        _ => string.Create(CultureInfo.InvariantCulture, $"round {status.CurrentRound}/{status.Rounds}"),
+    };
 
     private static Table NewTable() => new Table().Border(TableBorder.Simple);
 
