@@ -121,12 +121,34 @@ internal static class EngineBench
             ["peakRssBytesPerAgent"] = Round((double)peakRss / spec.Agents),
             ["rssGrowthBytesPerAgent"] = Round((double)(rssAfter - rssBefore) / spec.Agents),
             ["managedBytesPerAgent"] = Round((double)(heapAfter - heapBefore) / spec.Agents),
+            ["mindBytesPerAgent"] = Round(MindBytes(spec)),
             ["wallSeconds"] = Round(outcome.Wall.TotalSeconds),
             ["cpuSeconds"] = Round(cpu.TotalSeconds),
             ["cpuMicrosecondsPerAgentStep"] = Round(cpu.TotalMicroseconds / Math.Max(1, rounds.Sum(r => r.AgentSteps) + spec.Agents)),
             ["gcPauseSeconds"] = Round(gcPause.TotalSeconds),
             ["gcCollections"] = gcCounts,
         };
+    }
+
+    /// <summary>
+    /// The scenario's own per-agent state (profile and memory), measured by allocating minds the way agents do;
+    /// the rest of the managed bytes per agent is the grain object, its edge array and Orleans' activation.
+    /// </summary>
+    private static double MindBytes(RunSpec spec)
+    {
+        const int count = 10_000;
+        var context = new RoundContext("measure", 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null);
+        var scenario = new GuessTwoThirdsScenario();
+        var minds = new object[count];
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < count; i++)
+        {
+            minds[i] = scenario.CreateMind(context, i);
+        }
+
+        var bytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        GC.KeepAlive(minds);
+        return (double)bytes / count;
     }
 
     private static RunSpec Spec(Settings settings)

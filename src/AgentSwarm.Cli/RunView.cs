@@ -12,6 +12,9 @@ namespace AgentSwarm.Cli;
 /// </summary>
 internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
 {
+    /// <summary>How often the live view redraws.</summary>
+    private static readonly TimeSpan RefreshInterval = TimeSpan.FromMilliseconds(200);
+
     private readonly Table _table = NewTable();
     private readonly object _gate = new();
     private SimulationStatus? _status;
@@ -32,7 +35,7 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
             while (!task.IsCompleted)
             {
                 context.UpdateTarget(Render());
-                await Task.WhenAny(task, Task.Delay(200));
+                await Task.WhenAny(task, Task.Delay(RefreshInterval));
             }
 
             result = await task;
