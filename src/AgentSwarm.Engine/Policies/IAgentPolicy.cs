@@ -59,13 +59,4 @@ public sealed class DummyLatencyPolicy(TimeProvider time) : IAgentPolicy
 
 /// <summary>The policies registered in this silo, by name.</summary>
 public sealed class PolicyCatalog(IEnumerable<IAgentPolicy> policies)
-{
-    private readonly Dictionary<string, IAgentPolicy> _byName = policies.ToDictionary(p => p.Name, StringComparer.Ordinal);
-
-    public IReadOnlyCollection<string> Names => _byName.Keys;
-
-    public IAgentPolicy Get(string name) =>
-        _byName.TryGetValue(name, out var policy)
-            ? policy
-            : throw new KeyNotFoundException($"unknown policy '{name}' (this silo knows: {string.Join(", ", _byName.Keys)})");
-}
+    : NamedCatalog<IAgentPolicy>(policies, p => p.Name, "policy");
