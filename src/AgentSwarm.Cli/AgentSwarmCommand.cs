@@ -24,7 +24,14 @@ internal static class AgentSwarmCommand
             return ExitCodes.BadInput;
         }
 
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        var configuration = new InvocationConfiguration
+        {
+            Output = output,
+            Error = error,
+
+            // After Ctrl+C the run is cancelled and its summary written; give that time before the process is ended.
+            ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+        };
         try
         {
             return await parse.InvokeAsync(configuration, cancellationToken);

@@ -26,6 +26,12 @@ internal static class RunCommand
 
         var runId = string.Create(CultureInfo.InvariantCulture, $"{spec.Scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
         var directory = options.OutputDirectory ?? Path.Combine(Environment.CurrentDirectory, "runs", runId);
+        if (RunOutput.HoldsARun(directory))
+        {
+            await error.WriteLineAsync($"error: --out: '{directory}' already holds a run's results; choose another folder (or delete it)");
+            return ExitCodes.BadInput;
+        }
+
         RunOutput output;
         try
         {

@@ -36,6 +36,10 @@ internal sealed class RunOutput : IDisposable
 
     public string Directory { get; }
 
+    /// <summary>Whether a folder already has a run's files, which a new run must not overwrite.</summary>
+    public static bool HoldsARun(string directory) =>
+        new[] { "summary.json", "rounds.jsonl", "rounds.csv" }.Any(f => File.Exists(Path.Combine(directory, f)));
+
     public void AppendRound(RoundResult round)
     {
         _jsonl.WriteLine(JsonSerializer.Serialize(RoundRecord.From(round), JsonLine));

@@ -136,6 +136,21 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ARunNeverOverwritesAnotherRunsResults()
+    {
+        var path = Scenario("small.yaml", "scenario: guess-two-thirds\nagents: 50\nrounds: 1\n");
+        var outDir = Path.Combine(_folder, "once");
+        var (code, _, error) = await InvokeAsync(["run", path, "--out", outDir]);
+        Assert.True(code == 0, error);
+        var summary = File.ReadAllText(Path.Combine(outDir, "summary.json"));
+
+        (code, _, error) = await InvokeAsync(["run", path, "--out", outDir, "--seed", "2"]);
+        Assert.Equal(2, code);
+        Assert.Contains("already holds a run", error);
+        Assert.Equal(summary, File.ReadAllText(Path.Combine(outDir, "summary.json")));
+    }
+
+    [Fact]
     public async Task HelpListsTheRunOptions()
     {
         var (code, output, _) = await InvokeAsync(["run", "--help"]);
