@@ -53,7 +53,7 @@ internal static class EngineBench
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
-        var rssBefore = CurrentRss();
+        var rssBefore = ProcessMemory.CurrentRss();
         var pauseBefore = GC.GetTotalPauseDuration();
         var gen0Before = GC.CollectionCount(0);
         var gen1Before = GC.CollectionCount(1);
@@ -88,9 +88,8 @@ internal static class EngineBench
 
         // Agents are still active here: what the heap holds now over the baseline is the population's cost.
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
-        var rssAfter = CurrentRss();
-        using var process = Process.GetCurrentProcess();
-        var peakRss = RunSummary.PeakRss(process);
+        var rssAfter = ProcessMemory.CurrentRss();
+        var peakRss = ProcessMemory.PeakRss();
 
         var rounds = outcome.Rounds;
         var steady = rounds.Count > 1 ? rounds.Skip(1).ToArray() : rounds.ToArray();
@@ -248,23 +247,6 @@ internal static class EngineBench
         {
             output.WriteLine(string.Join(" | ", row.Select((c, i) => c.PadLeft(widths[i]))));
         }
-    }
-
-    private static long CurrentRss()
-    {
-        if (OperatingSystem.IsLinux())
-        {
-            foreach (var line in File.ReadLines("/proc/self/status"))
-            {
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                {
-                    return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
-                }
-            }
-        }
-
-        using var process = Process.GetCurrentProcess();
-        return process.WorkingSet64;
     }
 
     private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;

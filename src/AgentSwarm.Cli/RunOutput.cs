@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -115,7 +114,6 @@ internal sealed record RunSummary(
     {
         var steps = outcome.Rounds.Sum(r => r.AgentSteps);
         var roundSeconds = outcome.Rounds.Sum(r => r.Elapsed.TotalSeconds);
-        using var process = Process.GetCurrentProcess();
         return new RunSummary(
             runId,
             spec.Scenario,
@@ -134,33 +132,8 @@ internal sealed record RunSummary(
             steps,
             roundSeconds > 0 ? steps / roundSeconds : 0,
             outcome.Rounds.Sum(r => r.Messages),
-            PeakRss(process),
+            ProcessMemory.PeakRss(),
             GC.GetTotalMemory(forceFullCollection: false),
             outcome.Rounds.Select(RoundRecord.From).ToArray());
-    }
-
-    /// <summary>Peak resident set size: VmHWM on Linux, the peak working set elsewhere.</summary>
-    public static long PeakRss(Process process)
-    {
-        try
-        {
-            if (OperatingSystem.IsLinux())
-            {
-                foreach (var line in File.ReadLines("/proc/self/status"))
-                {
-                    if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-                    {
-                        var kb = line["VmHWM:".Length..].Trim().Split(' ')[0];
-                        return long.Parse(kb, CultureInfo.InvariantCulture) * 1024;
-                    }
-                }
-            }
-        }
-        catch (IOException)
-        {
-            // Fall through to the portable figure.
-        }
-
-        return process.PeakWorkingSet64;
     }
 }
