@@ -11,6 +11,7 @@ public static class ScenarioSiloBuilderExtensions
     public static ISiloBuilder AddAgentSwarmScenarios(this ISiloBuilder builder)
     {
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, GuessTwoThirdsScenario>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, AgentsNet.AgentsNetScenario>());
         return builder;
     }
 }

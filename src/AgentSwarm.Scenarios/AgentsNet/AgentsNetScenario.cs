@@ -1,0 +1,77 @@
+using AgentSwarm.Abstractions;
+using AgentSwarm.Engine.Scenarios;
+
+namespace AgentSwarm.Scenarios.AgentsNet;
+
+/// <summary>An AgentsNet run on the engine: the task, the agents' names, and the rounds.</summary>
+/// <param name="Names">Agent names by index; agents know their neighbours only by these.</param>
+/// <param name="MessageRounds">The task's message-passing budget R (the rounds rule); the run itself may be longer.</param>
+/// <param name="Colours">Colours allowed in colouring: max degree + 1.</param>
+/// <param name="TotalRounds">Engine rounds of the run; every agent's answer in the last one is scored.</param>
+[GenerateSerializer, Immutable, Alias("agentswarm.agentsnet-config")]
+public sealed record AgentsNetConfig(AgentsNetTask Task, string[] Names, int MessageRounds, int Colours, int TotalRounds) : ScenarioConfig;
+
+/// <summary>One partition's answers this round (null: no answer), in agent order, and how many agents have finished.</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.agentsnet-partial")]
+public sealed record AgentsNetPartial(string?[] Answers, int Decided) : RoundPartial;
+
+/// <summary>A round of an AgentsNet run: how many agents have finished their algorithm.</summary>
+/// <param name="Answers">Every agent's answer, by node index; only in the last round, where it is scored.</param>
+[GenerateSerializer, Immutable, Alias("agentswarm.agentsnet-round-stats")]
+public sealed record AgentsNetRoundStats(string Task, long Decided, long Agents, string?[]? Answers) : RoundStats
+{
+    public override IReadOnlyList<KeyValuePair<string, double>> Columns() =>
+    [
+        new("decided", Decided),
+        new("agents", Agents),
+    ];
+}
+
+/// <summary>
+/// AgentsNet (arXiv 2507.08616) on the round engine. Under the heuristic policy agents run classical distributed
+/// algorithms over the same channel an LLM agent has: one text message per neighbour per round, read next round.
+/// </summary>
+public sealed class AgentsNetScenario : IScenario
+{
+    public const string ScenarioName = "agentsnet";
+
+    public string Name => ScenarioName;
+
+    public string? Validate(RunSpec spec) => spec.Config switch
+    {
+        AgentsNetConfig c when c.Names.Length != spec.Agents => $"agentsnet: {c.Names.Length} names for {spec.Agents} agents",
+        AgentsNetConfig c when c.TotalRounds != spec.Rounds => $"agentsnet: config says {c.TotalRounds} rounds, the run {spec.Rounds}",
+        AgentsNetConfig => null,
+        _ => "agentsnet needs an AgentsNetConfig",
+    };
+
+    public IAgentMind CreateMind(RoundContext context, int index) => ClassicalAgent.Create((AgentsNetConfig)context.Config, context.Seed, index);
+
+    public RoundPartial Reduce(RoundContext context, int firstAgent, ReadOnlySpan<AgentAction> actions)
+    {
+        // An agent's action: Text is its answer as of now, Number is 1 once its algorithm has finished.
+        var answers = new string?[actions.Length];
+        var decided = 0;
+        for (var i = 0; i < actions.Length; i++)
+        {
+            answers[i] = actions[i].Text;
+            decided += actions[i].Number == 1 ? 1 : 0;
+        }
+
+        return new AgentsNetPartial(answers, decided);
+    }
+
+    public RoundStats Merge(RoundContext context, IReadOnlyList<RoundPartial> partials)
+    {
+        var config = (AgentsNetConfig)context.Config;
+        var parts = partials.Cast<AgentsNetPartial>().ToArray();
+        var last = context.Round == config.TotalRounds;
+        return new AgentsNetRoundStats(
+            config.Task.Name(),
+            parts.Sum(p => (long)p.Decided),
+            parts.Sum(p => (long)p.Answers.Length),
+            last ? [.. parts.SelectMany(p => p.Answers)] : null);
+    }
+
+    public ScenarioBroadcast? NextBroadcast(RoundContext context, RoundStats stats) => null;
+}
