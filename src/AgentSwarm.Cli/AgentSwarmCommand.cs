@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using AgentSwarm.Scenarios.Files;
@@ -139,7 +140,42 @@ internal static class AgentSwarmCommand
             return await EngineBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 
-        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine };
+        var tasks = new Option<string>("--tasks") { Description = "Comma-separated tasks (default: all five)", DefaultValueFactory = _ => "consensus,leader_election,matching,coloring,vertex_cover" };
+        var sizes = new Option<string>("--sizes") { Description = "Comma-separated graph sizes", DefaultValueFactory = _ => "4,8,16" };
+        var graphs = new Option<DirectoryInfo?>("--graphs") { Description = "Folder of graph_*.json node-link instances (default: generate ws, ba, dt graphs)" };
+        var policy = new Option<string>("--policy", "-p") { Description = "classical | random", DefaultValueFactory = _ => "classical" };
+        policy.AcceptOnlyFromAmong("classical", "random");
+        var seed = new Option<ulong>("--seed", "-s") { Description = "Random seed", DefaultValueFactory = _ => 42 };
+        var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (default runs/agentsnet-<time>)" };
+        var agentsnet = new Command("agentsnet", "The AgentsNet suite: every task on every instance; a table of mean score, standard error and solved rate.")
+        {
+            tasks, sizes, graphs, policy, seed, outDir,
+        };
+        agentsnet.SetAction(async (parse, cancellationToken) =>
+        {
+            var sizeList = new List<int>();
+            foreach (var part in parse.GetRequiredValue(sizes).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
+                {
+                    await error.WriteLineAsync($"error: --sizes: '{part}' is not a whole number");
+                    return ExitCodes.BadInput;
+                }
+
+                sizeList.Add(size);
+            }
+
+            var settings = new AgentsNetBench.Settings(
+                parse.GetRequiredValue(tasks).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                [.. sizeList],
+                parse.GetValue(graphs)?.FullName,
+                parse.GetRequiredValue(policy),
+                parse.GetValue(seed),
+                parse.GetValue(outDir)?.FullName);
+            return await AgentsNetBench.ExecuteAsync(settings, output, error, cancellationToken);
+        });
+
+        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet };
     }
 
     private static IAnsiConsole Console(TextWriter output)
