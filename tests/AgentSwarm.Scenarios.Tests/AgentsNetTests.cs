@@ -6,19 +6,19 @@ namespace AgentSwarm.Scenarios.Tests;
 
 public sealed class AgentsNetTests
 {
-    /// <summary>The published instances live in ../shared/agentsnet beside the repository.</summary>
-    private static string InstanceFolder()
+        private static string InstanceFolder()
     {
+        // The published instances ship with the repository (scenarios/agentsnet, copied from ../shared/agentsnet).
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "agentsnet");
+            var candidate = Path.Combine(dir.FullName, "scenarios", "agentsnet");
             if (Directory.Exists(candidate))
             {
                 return candidate;
             }
         }
 
-        throw new DirectoryNotFoundException($"shared/agentsnet not found above {AppContext.BaseDirectory}");
+        throw new DirectoryNotFoundException($"scenarios/agentsnet not found above {AppContext.BaseDirectory}");
     }
 
     // A path a - b - c - d plus a pendant e on b.
