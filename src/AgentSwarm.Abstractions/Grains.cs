@@ -80,7 +80,7 @@ public enum SimulationState
 }
 
 /// <summary>Where a run stands.</summary>
-/// <param name="RoundsCompleted">Rounds finished.</param>
+/// <param name="RoundsCompleted">Rounds finished. A completed run may have finished fewer than <see cref="Rounds"/> when its scenario ended it early.</param>
 /// <param name="CurrentRound">The round under way (0 during set-up, and after the last).</param>
 /// <param name="CurrentRoundAgentsDone">Agents stepped so far in the round under way; during set-up, agents created so far.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.simulation-status")]

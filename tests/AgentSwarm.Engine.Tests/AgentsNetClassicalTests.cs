@@ -67,6 +67,13 @@ public sealed class AgentsNetClassicalTests(OneSiloFixture fixture)
             var result = await RunAsync(task, graph, PolicySpec.Heuristic);
             Assert.True(result.Solved, $"{kind} {task}: score {result.Score}, rounds used {result.RoundsUsed}");
             Assert.NotNull(result.RoundsUsed);
+            if (task is not (AgentsNetTask.Consensus or AgentsNetTask.LeaderElection))
+            {
+                // The run ends in the round every agent finished, well before its generous limit.
+                var planned = AgentsNetRun.Spec(task, graph, PolicySpec.Heuristic, seed: 7).Rounds;
+                Assert.Equal(result.RoundsUsed, result.RoundsRun);
+                Assert.True(result.RoundsRun < planned, $"{kind} {task}: ran {result.RoundsRun} of {planned} rounds");
+            }
         }
     }
 

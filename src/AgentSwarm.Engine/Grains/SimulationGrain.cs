@@ -154,6 +154,11 @@ internal sealed partial class SimulationGrain(
                     stats);
                 _rounds.Add(result);
                 LogRound(logger, runId, round, result.Elapsed.TotalSeconds);
+                if (round < spec.Rounds && scenario.IsFinished(context, stats))
+                {
+                    LogFinishedEarly(logger, runId, round, spec.Rounds);
+                    break;
+                }
             }
 
             _state = SimulationState.Completed;
@@ -221,6 +226,9 @@ internal sealed partial class SimulationGrain(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: finished in {Seconds:F3} s")]
     private static partial void LogFinished(ILogger logger, string runId, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: every agent finished after round {Round} of {Rounds}; ending early")]
+    private static partial void LogFinishedEarly(ILogger logger, string runId, int round, int rounds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: cancelled during round {Round}")]
     private static partial void LogCancelled(ILogger logger, string runId, int round);

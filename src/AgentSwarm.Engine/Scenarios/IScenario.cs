@@ -25,6 +25,9 @@ public interface IScenario
 
     /// <summary>What every agent is told at the start of the next round.</summary>
     ScenarioBroadcast? NextBroadcast(RoundContext context, RoundStats stats);
+
+    /// <summary>Whether the run has nothing left to do after this round (every agent finished), so it may end early.</summary>
+    bool IsFinished(RoundContext context, RoundStats stats) => false;
 }
 
 /// <summary>One agent's profile and memory, and how it acts under each built-in policy.</summary>

@@ -3,6 +3,7 @@ using AgentSwarm.Abstractions;
 namespace AgentSwarm.Scenarios.AgentsNet;
 
 /// <summary>The result of one AgentsNet run, as the reference's result files have it (less transcripts).</summary>
+/// <param name="RoundsRun">Engine rounds run: the budget plus the answer round, or fewer when every agent finished early.</param>
 /// <param name="RoundsUsed">The first engine round after which every agent had finished its algorithm (null if some never did).</param>
 public sealed record AgentsNetResult(
     string Task,
@@ -63,7 +64,7 @@ public static class AgentsNetRun
     public static AgentsNetResult Result(AgentsNetGraph graph, RunSpec spec, IReadOnlyList<RoundResult> rounds, string modelName)
     {
         var config = (AgentsNetConfig)spec.Config;
-        var last = rounds.Count == spec.Rounds ? rounds[^1].Stats as AgentsNetRoundStats : null;
+        var last = rounds.Count > 0 ? rounds[^1].Stats as AgentsNetRoundStats : null;
         var answers = last?.Answers ?? new string?[graph.NodeCount];
         var score = AgentsNetRules.Score(config.Task, graph, answers);
         var used = rounds.FirstOrDefault(r => r.Stats is AgentsNetRoundStats s && s.Decided == s.Agents)?.Round;

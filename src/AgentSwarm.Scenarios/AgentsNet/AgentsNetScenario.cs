@@ -65,13 +65,16 @@ public sealed class AgentsNetScenario : IScenario
     {
         var config = (AgentsNetConfig)context.Config;
         var parts = partials.Cast<AgentsNetPartial>().ToArray();
-        var last = context.Round == config.TotalRounds;
-        return new AgentsNetRoundStats(
-            config.Task.Name(),
-            parts.Sum(p => (long)p.Decided),
-            parts.Sum(p => (long)p.Answers.Length),
-            last ? [.. parts.SelectMany(p => p.Answers)] : null);
+        var decided = parts.Sum(p => (long)p.Decided);
+        var agents = parts.Sum(p => (long)p.Answers.Length);
+
+        // The answers travel only in the round that ends the run: the last one, or the one where all agents finished.
+        var final = context.Round == config.TotalRounds || decided == agents;
+        return new AgentsNetRoundStats(config.Task.Name(), decided, agents, final ? [.. parts.SelectMany(p => p.Answers)] : null);
     }
 
     public ScenarioBroadcast? NextBroadcast(RoundContext context, RoundStats stats) => null;
+
+    /// <summary>Once every agent's algorithm has finished, no answer can change: the run ends (classical agents only get here early).</summary>
+    public bool IsFinished(RoundContext context, RoundStats stats) => stats is AgentsNetRoundStats { Answers: not null };
 }
