@@ -147,9 +147,10 @@ internal static class AgentSwarmCommand
         policy.AcceptOnlyFromAmong("classical", "random");
         var seed = new Option<ulong>("--seed", "-s") { Description = "Random seed", DefaultValueFactory = _ => 42 };
         var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (default runs/agentsnet-<time>)" };
+        var count = new Option<int>("--count") { Description = "Generated graphs per generator and size", DefaultValueFactory = _ => 3 };
         var agentsnet = new Command("agentsnet", "The AgentsNet suite: every task on every instance; a table of mean score, standard error and solved rate.")
         {
-            tasks, sizes, graphs, policy, seed, outDir,
+            tasks, sizes, graphs, policy, seed, outDir, count,
         };
         agentsnet.SetAction(async (parse, cancellationToken) =>
         {
@@ -171,7 +172,8 @@ internal static class AgentSwarmCommand
                 parse.GetValue(graphs)?.FullName,
                 parse.GetRequiredValue(policy),
                 parse.GetValue(seed),
-                parse.GetValue(outDir)?.FullName);
+                parse.GetValue(outDir)?.FullName,
+                Math.Max(1, parse.GetValue(count)));
             return await AgentsNetBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 

@@ -15,7 +15,7 @@ namespace AgentSwarm.Cli;
 /// </summary>
 internal static class AgentsNetBench
 {
-    public sealed record Settings(string[] Tasks, int[] Sizes, string? GraphFolder, string Policy, ulong Seed, string? OutputDirectory);
+    public sealed record Settings(string[] Tasks, int[] Sizes, string? GraphFolder, string Policy, ulong Seed, string? OutputDirectory, int GraphsPerKind = 3);
 
     private static readonly Dictionary<string, AgentsNetTask> TaskNames =
         Enum.GetValues<AgentsNetTask>().ToDictionary(t => t.Name(), t => t);
@@ -81,7 +81,18 @@ internal static class AgentsNetBench
                 var result = AgentsNetRun.Result(graph, spec, outcome.Rounds, settings.Policy);
                 results.Add((graph, result));
                 var file = Path.Combine(directory, "runs", $"{task.Name()}_{Path.GetFileNameWithoutExtension(graph.Source)}.json");
-                await File.WriteAllTextAsync(file, ResultFile(graph, result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+                var json = ResultFile(graph, result);
+                var messages = outcome.Rounds.Sum(r => r.Messages);
+                var roundSeconds = outcome.Rounds.Sum(r => r.Elapsed.TotalSeconds);
+                json["setup_seconds"] = outcome.Final.SetupTime.TotalSeconds;
+                json["wall_seconds"] = outcome.Wall.TotalSeconds;
+                json["messages"] = messages;
+                json["messages_per_second"] = roundSeconds > 0 ? messages / roundSeconds : 0;
+                await File.WriteAllTextAsync(file, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+                if (graph.NodeCount >= 10_000)
+                {
+                    await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {task.Name()} on {graph.Source}: score {result.Score}, {result.RoundsRun} rounds (used {result.RoundsUsed?.ToString(CultureInfo.InvariantCulture) ?? "-"}), {outcome.Wall.TotalSeconds:F1} s, {messages:N0} messages"));
+                }
             }
 
             await error.WriteLineAsync($"  {task.Name()}: {graphs.Count} instances done");
@@ -118,13 +129,13 @@ internal static class AgentsNetBench
                 .ToList();
         }
 
-        // No instance files: generate the paper's design, three graphs per generator and size.
+        // No instance files: generate the paper's design, three graphs (by default) per generator and size.
         var graphs = new List<AgentsNetGraph>();
         foreach (var size in settings.Sizes)
         {
             foreach (var kind in AgentsNetGraphs.Kinds)
             {
-                for (var i = 0; i < 3; i++)
+                for (var i = 0; i < settings.GraphsPerKind; i++)
                 {
                     var graph = AgentsNetGraphs.Generate(kind, size, settings.Seed * 1000 + (ulong)(size * 10 + i));
                     graphs.Add(graph with { Source = $"graph_{kind}_{size}_{i}.json" });
