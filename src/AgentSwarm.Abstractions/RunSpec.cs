@@ -52,7 +52,7 @@ public enum TopologyKind
 
 /// <summary>The communication graph between agents.</summary>
 /// <param name="Kind">Which generator builds the graph.</param>
-/// <param name="Degree">Ring: neighbours on each side x 2; random-regular: degree; Watts-Strogatz: k.</param>
+/// <param name="Degree">Ring: neighbours on each side x 2 (default 2); random-regular: degree (default 4); Watts-Strogatz: k (default 4). 0 takes the default.</param>
 /// <param name="Rewire">Watts-Strogatz rewiring probability p.</param>
 /// <param name="Attach">Barabasi-Albert: edges each new node attaches with (m).</param>
 /// <param name="Edges">Edge list: pairs flattened as [a0, b0, a1, b1, ...] (undirected).</param>

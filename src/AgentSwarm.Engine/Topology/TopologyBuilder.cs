@@ -13,7 +13,7 @@ public static class TopologyBuilder
             TopologyKind.None => Graph.Empty(nodes),
             TopologyKind.Ring => Ring(nodes, spec.Degree == 0 ? 2 : spec.Degree),
             TopologyKind.Grid => Grid(nodes),
-            TopologyKind.RandomRegular => RandomRegular(nodes, spec.Degree, ref rng),
+            TopologyKind.RandomRegular => RandomRegular(nodes, spec.Degree == 0 ? 4 : spec.Degree, ref rng),
             TopologyKind.WattsStrogatz => WattsStrogatz(nodes, spec.Degree == 0 ? 4 : spec.Degree, spec.Rewire, ref rng),
             TopologyKind.BarabasiAlbert => BarabasiAlbert(nodes, spec.Attach == 0 ? 2 : spec.Attach, ref rng),
             TopologyKind.EdgeList => FromEdgeList(nodes, spec),
@@ -46,14 +46,15 @@ public static class TopologyBuilder
 
                 break;
             case TopologyKind.RandomRegular:
-                if (spec.Degree < 1 || spec.Degree >= nodes)
+                var d = spec.Degree == 0 ? 4 : spec.Degree;
+                if (d >= nodes)
                 {
-                    return $"degree must be in [1, agents - 1] (got {spec.Degree})";
+                    return $"degree must be in [1, agents - 1] (got {d} for {nodes} agents)";
                 }
 
-                if ((long)spec.Degree * nodes % 2 != 0)
+                if ((long)d * nodes % 2 != 0)
                 {
-                    return $"degree x agents must be even for a regular graph (got {spec.Degree} x {nodes})";
+                    return $"degree x agents must be even for a regular graph (got {d} x {nodes})";
                 }
 
                 break;
