@@ -29,7 +29,6 @@ internal sealed partial class SimulationGrain(
     private int _currentRound;
     private TimeSpan _setupTime;
     private IPartitionGrain[] _partitions = [];
-    private Task? _loop;
 
     public Task StartAsync(RunSpec spec)
     {
@@ -48,7 +47,8 @@ internal sealed partial class SimulationGrain(
         _spec = spec with { Partitions = Math.Min(partitions, spec.Agents) };
         _state = SimulationState.Running;
         _clock.Start();
-        _loop = RunAsync(_spec, _cancel.Token);
+        // The loop catches everything and records it in the status, so nothing awaits it.
+        _ = RunAsync(_spec, _cancel.Token);
         return Task.CompletedTask;
     }
 
