@@ -149,17 +149,7 @@ internal static class AgentsNetBench
     /// <summary>One run in the reference's result-file shape (answers by node index, graph as node-link with names).</summary>
     private static JsonObject ResultFile(AgentsNetGraph graph, AgentsNetResult result)
     {
-        var links = new JsonArray();
-        for (var v = 0; v < graph.NodeCount; v++)
-        {
-            foreach (var u in graph.Graph.Neighbours(v))
-            {
-                if (u > v)
-                {
-                    links.Add(new JsonObject { ["source"] = v, ["target"] = u });
-                }
-            }
-        }
+        var links = new JsonArray([.. graph.Graph.Edges().Select(e => (JsonNode)new JsonObject { ["source"] = e.U, ["target"] = e.V })]);
 
         return new JsonObject
         {

@@ -7,20 +7,9 @@ namespace AgentSwarm.Engine.Tests;
 [Collection(OneSiloCollection.Name)]
 public sealed class AgentsNetClassicalTests(OneSiloFixture fixture)
 {
-    private static string InstanceFolder()
-    {
-        // The published instances ship with the repository (scenarios/agentsnet, copied from ../shared/agentsnet).
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "scenarios", "agentsnet");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"scenarios/agentsnet not found above {AppContext.BaseDirectory}");
-    }
+    private static string InstanceFolder() =>
+        AgentsNetGraphs.FindShippedInstances(AppContext.BaseDirectory)
+        ?? throw new DirectoryNotFoundException($"scenarios/agentsnet not found above {AppContext.BaseDirectory}");
 
     private async Task<AgentsNetResult> RunAsync(AgentsNetTask task, AgentsNetGraph graph, PolicySpec policy, int partitions = 0)
     {

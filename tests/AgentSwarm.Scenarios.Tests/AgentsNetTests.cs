@@ -6,20 +6,9 @@ namespace AgentSwarm.Scenarios.Tests;
 
 public sealed class AgentsNetTests
 {
-        private static string InstanceFolder()
-    {
-        // The published instances ship with the repository (scenarios/agentsnet, copied from ../shared/agentsnet).
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "scenarios", "agentsnet");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new DirectoryNotFoundException($"scenarios/agentsnet not found above {AppContext.BaseDirectory}");
-    }
+        private static string InstanceFolder() =>
+        AgentsNetGraphs.FindShippedInstances(AppContext.BaseDirectory)
+        ?? throw new DirectoryNotFoundException($"scenarios/agentsnet not found above {AppContext.BaseDirectory}");
 
     // A path a - b - c - d plus a pendant e on b.
     private static AgentsNetGraph Small() => AgentsNetGraph.Create(

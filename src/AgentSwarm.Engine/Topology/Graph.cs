@@ -109,4 +109,19 @@ public sealed class Graph
     }
 
     public bool HasEdge(int u, int v) => Neighbours(u).BinarySearch(v) >= 0;
+
+    /// <summary>Each undirected edge once, as (smaller, larger), in node order.</summary>
+    public IEnumerable<(int U, int V)> Edges()
+    {
+        for (var v = 0; v < NodeCount; v++)
+        {
+            for (var i = Offsets[v]; i < Offsets[v + 1]; i++)
+            {
+                if (Targets[i] > v)
+                {
+                    yield return (v, Targets[i]);
+                }
+            }
+        }
+    }
 }

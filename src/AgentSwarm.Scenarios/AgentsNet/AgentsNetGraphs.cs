@@ -79,6 +79,21 @@ public static class AgentsNetGraphs
         return Graph.FromEdges(nodes, a.ToArray(), b.ToArray());
     }
 
+    /// <summary>The 27 published instances that ship in scenarios/agentsnet, found from a folder inside the repository.</summary>
+    public static string? FindShippedInstances(string startDirectory)
+    {
+        for (var dir = new DirectoryInfo(startDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "scenarios", "agentsnet");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
     public static bool IsConnected(Graph graph)
     {
         if (graph.NodeCount == 0)

@@ -35,20 +35,7 @@ public static class AgentsNetRun
             rounds = Math.Max(budget, 8 * (int)Math.Ceiling(Math.Log2(graph.NodeCount + 1)) + 8) + 1;
         }
 
-        var edges = new int[graph.Graph.Targets.Length];
-        var e = 0;
-        for (var v = 0; v < graph.NodeCount; v++)
-        {
-            foreach (var u in graph.Graph.Neighbours(v))
-            {
-                if (u > v)
-                {
-                    edges[e++] = v;
-                    edges[e++] = u;
-                }
-            }
-        }
-
+        var edges = graph.Graph.Edges().SelectMany(e => new[] { e.U, e.V }).ToArray();
         var config = new AgentsNetConfig(task, graph.Names, budget, graph.MaxDegree + 1, rounds);
         return new RunSpec(
             AgentsNetScenario.ScenarioName,
@@ -57,7 +44,7 @@ public static class AgentsNetRun
             seed,
             policy,
             partitions,
-            new TopologySpec(TopologyKind.EdgeList, Edges: edges[..e], Source: graph.Source),
+            new TopologySpec(TopologyKind.EdgeList, Edges: edges, Source: graph.Source),
             config);
     }
 

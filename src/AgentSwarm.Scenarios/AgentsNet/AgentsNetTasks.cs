@@ -149,16 +149,10 @@ public static class AgentsNetRules
 
                 var edges = 0;
                 var proper = 0;
-                for (var v = 0; v < n; v++)
+                foreach (var (u, v) in graph.Graph.Edges())
                 {
-                    foreach (var u in graph.Graph.Neighbours(v))
-                    {
-                        if (u > v)
-                        {
-                            edges++;
-                            proper += answers[u] != answers[v] ? 1 : 0;
-                        }
-                    }
+                    edges++;
+                    proper += answers[u] != answers[v] ? 1 : 0;
                 }
 
                 return new(edges == 0 ? 1 : (double)proper / edges);
@@ -177,16 +171,10 @@ public static class AgentsNetRules
 
                 var edges = 0;
                 var covered = 0;
-                for (var v = 0; v < n; v++)
+                foreach (var (u, v) in graph.Graph.Edges())
                 {
-                    foreach (var u in graph.Graph.Neighbours(v))
-                    {
-                        if (u > v)
-                        {
-                            edges++;
-                            covered += InCover(u) || InCover(v) ? 1 : 0;
-                        }
-                    }
+                    edges++;
+                    covered += InCover(u) || InCover(v) ? 1 : 0;
                 }
 
                 // A cover node is needed if dropping it would leave an edge to a non-cover neighbour uncovered.
