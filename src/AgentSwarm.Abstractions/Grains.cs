@@ -65,6 +65,7 @@ public sealed record PartitionSetup(
     int[] Targets);
 
 /// <summary>A partition's share of a round: the scenario's partial aggregate plus the post office's counters.</summary>
+/// <param name="Agents">Agents actually stepped (idle agents without mail are skipped).</param>
 /// <param name="Delivered">Messages its agents sent that were accepted for delivery.</param>
 /// <param name="Dropped">Messages its agents addressed to an agent that is not their neighbour.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.partition-step-result")]

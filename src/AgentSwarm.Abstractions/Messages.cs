@@ -42,8 +42,10 @@ public sealed record RoundContext(
 public sealed record AgentStep(RoundContext Context, InboxMessage[] Inbox, int[]? Neighbours);
 
 /// <summary>What an agent returns from its turn: its action and its messages for the next round.</summary>
+/// <param name="Idle">The agent has nothing to do until mail arrives: its partition may skip it (keeping this action)
+/// in rounds where its inbox is empty, except the run's last round.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.agent-step-result")]
-public sealed record AgentStepResult(AgentAction Action, OutgoingMessage[]? Outgoing);
+public sealed record AgentStepResult(AgentAction Action, OutgoingMessage[]? Outgoing, bool Idle = false);
 
 /// <summary>A partition's reduction of its agents' actions, merged by the controller in partition order.</summary>
 [GenerateSerializer, Immutable, Alias("agentswarm.round-partial")]
@@ -58,6 +60,7 @@ public abstract record RoundStats
 }
 
 /// <summary>One finished round, as the controller recorded it.</summary>
+/// <param name="AgentSteps">Agents stepped this round: every agent, less idle agents that had no mail.</param>
 /// <param name="Messages">Messages sent this round (read next round).</param>
 /// <param name="DroppedMessages">Messages addressed to a non-neighbour, which the engine refused.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.round-result")]

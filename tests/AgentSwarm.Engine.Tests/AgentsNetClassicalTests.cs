@@ -67,6 +67,24 @@ public sealed class AgentsNetClassicalTests(OneSiloFixture fixture)
     }
 
     [Fact]
+    public async Task IdleAgentsWithoutMailAreSkippedButAllAnswerInTheLastRound()
+    {
+        var graph = AgentsNetGraphs.Generate("dt", 400, 5);
+        var spec = AgentsNetRun.Spec(AgentsNetTask.LeaderElection, graph, PolicySpec.Heuristic, seed: 7);
+        var (status, rounds) = await fixture.RunAsync(spec);
+
+        Assert.Equal(SimulationState.Completed, status.State);
+        Assert.Equal(graph.NodeCount, rounds[0].AgentSteps);
+
+        // Flooding passes on only news: once the smallest name has passed, agents fall quiet and are not stepped.
+        Assert.True(rounds[^2].AgentSteps < graph.NodeCount / 10, $"round {rounds[^2].Round} stepped {rounds[^2].AgentSteps} of {graph.NodeCount}");
+        Assert.True(rounds[^2].Messages < rounds[1].Messages);
+        Assert.Equal(graph.NodeCount, rounds[^1].AgentSteps);
+        Assert.True(AgentsNetRun.Result(graph, spec, rounds, "classical").Solved);
+        Assert.Equal(graph.NodeCount, ((AgentsNetRoundStats)rounds[^1].Stats).Decided);
+    }
+
+    [Fact]
     public async Task RandomAnswersAreScoredLikeAnyOther()
     {
         var graph = AgentsNetGraphs.Generate("ws", 60, 1);

@@ -46,7 +46,7 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
         var decision = await policies.Get(context.Policy.Name).DecideAsync(mind, turn, cancellationToken);
         mind.Remember(turn, decision);
         _lastRound = context.Round;
-        return new AgentStepResult(decision.Action, decision.Outgoing);
+        return new AgentStepResult(decision.Action, decision.Outgoing, decision.Idle);
     }
 
     public Task<AgentSnapshot> GetSnapshotAsync() =>

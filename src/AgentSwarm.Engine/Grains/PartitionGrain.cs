@@ -25,6 +25,10 @@ internal sealed partial class PartitionGrain(
 
     private PartitionSetup? _setup;
     private int[][] _neighbours = [];
+
+    // Agents that said they are idle until mail arrives, and the action each last returned (kept while skipped).
+    private bool[] _idle = [];
+    private AgentAction[] _lastActions = [];
     private int _first;
     private readonly Dictionary<int, List<MessageBatch>> _mail = [];
     private int _progress;
@@ -35,6 +39,8 @@ internal sealed partial class PartitionGrain(
         _first = setup.Bounds[setup.Index];
         var count = setup.Bounds[setup.Index + 1] - _first;
         _neighbours = new int[count][];
+        _idle = new bool[count];
+        _lastActions = new AgentAction[count];
         for (var i = 0; i < count; i++)
         {
             var length = setup.Offsets[i + 1] - setup.Offsets[i];
@@ -61,14 +67,31 @@ internal sealed partial class PartitionGrain(
         var inboxes = TakeInboxes(context.Round);
         var actions = new AgentAction[count];
         var outbox = new Outbox(setup.Bounds);
+        var lastRound = context.Round >= setup.Spec.Rounds;
+        var stepped = 0;
 
         await ForEachAgentAsync(Concurrency(setup.Spec, count), async i =>
         {
-            var step = new AgentStep(context, inboxes?[i] ?? NoMail, _neighbours[i]);
+            var inbox = inboxes?[i] ?? NoMail;
+            if (_idle[i] && inbox.Length == 0 && !lastRound)
+            {
+                // Idle with no mail: nothing it could do would change, so it keeps its last action.
+                actions[i] = _lastActions[i];
+                return;
+            }
+
+            var step = new AgentStep(context, inbox, _neighbours[i]);
 
             // References are made per call, not kept: a million cached references would cost ~100 bytes an agent.
             var result = await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).StepAsync(step, cancellationToken);
+            stepped++;
             actions[i] = result.Action;
+            _idle[i] = result.Idle;
+            if (result.Idle)
+            {
+                _lastActions[i] = result.Action;
+            }
+
             if (result.Outgoing is { Length: > 0 } outgoing)
             {
                 outbox.Add(_first + i, _neighbours[i], outgoing);
@@ -98,7 +121,7 @@ internal sealed partial class PartitionGrain(
 
         await Task.WhenAll(deliveries);
         var partial = scenario.Reduce(context, _first, actions);
-        return new PartitionStepResult(partial, count, outbox.Delivered, outbox.Dropped);
+        return new PartitionStepResult(partial, stepped, outbox.Delivered, outbox.Dropped);
     }
 
     /// <summary>

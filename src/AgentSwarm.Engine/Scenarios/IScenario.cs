@@ -47,7 +47,8 @@ public interface IAgentMind
 }
 
 /// <summary>What an agent decided this round.</summary>
-public readonly record struct AgentDecision(AgentAction Action, OutgoingMessage[]? Outgoing = null);
+/// <param name="Idle">Nothing to do until mail arrives: the engine may skip the agent, keeping this action, while its inbox is empty.</param>
+public readonly record struct AgentDecision(AgentAction Action, OutgoingMessage[]? Outgoing = null, bool Idle = false);
 
 /// <summary>Everything an agent sees on its turn.</summary>
 public readonly record struct AgentTurn(int Index, RoundContext Context, int[] Neighbours, InboxMessage[] Inbox)

@@ -21,6 +21,9 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
     /// <summary>Whether the algorithm has finished (its answer will not change).</summary>
     protected bool Done { get; set; }
 
+    /// <summary>Whether the agent has nothing to do until mail arrives, so the engine may skip it.</summary>
+    protected bool Idle { get; set; }
+
     public static IAgentMind Create(AgentsNetConfig config, ulong seed, int index) => config.Task switch
     {
         AgentsNetTask.LeaderElection or AgentsNetTask.Consensus => new Flooding(config, seed, index),
@@ -32,8 +35,9 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
 
     public AgentDecision Heuristic(AgentTurn turn)
     {
+        Idle = false;
         var outgoing = Step(turn);
-        return new AgentDecision(new AgentAction(Done ? 1 : 0, Answer(turn)), outgoing);
+        return new AgentDecision(new AgentAction(Done ? 1 : 0, Answer(turn)), outgoing, Idle);
     }
 
     public AgentDecision Random(AgentTurn turn)
@@ -91,6 +95,7 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
 
         protected override OutgoingMessage[] Step(AgentTurn turn)
         {
+            var changed = turn.Round == 1;
             foreach (var message in turn.Inbox)
             {
                 // "name bit": the smallest name its sender knows, and that agent's initial bit.
@@ -99,12 +104,15 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
                 {
                     _least = message.Text[..space];
                     _bit = message.Text[space + 1];
+                    changed = true;
                 }
             }
 
-            // After 2D + 1 rounds the smallest name has crossed the graph twice over.
+            // After 2D + 1 rounds the smallest name has crossed the graph twice over. Only news is passed on: an
+            // agent whose smallest name did not change has nothing to say, and waits for mail.
             Done = turn.Round > Config.MessageRounds;
-            return turn.Round > Config.MessageRounds ? [] : ToAll(turn.Neighbours, $"{_least} {_bit}");
+            Idle = Done || !changed;
+            return Idle ? [] : ToAll(turn.Neighbours, $"{_least} {_bit}");
         }
 
         protected override string Answer(AgentTurn turn) =>
@@ -134,14 +142,18 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
                 clash |= colour == _tentative;
             }
 
-            if (_fixed == 0 && _tentative != 0 && !clash)
+            if (_fixed != 0)
+            {
+                // Fixed earlier and told the neighbours then: they keep it for good.
+                Idle = true;
+                return [];
+            }
+
+            if (_tentative != 0 && !clash)
             {
                 _fixed = _tentative;
                 Done = true;
-            }
-
-            if (_fixed != 0)
-            {
+                Idle = true;
                 return ToAll(turn.Neighbours, $"F {_fixed}");
             }
 
@@ -172,6 +184,13 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
 
         protected override OutgoingMessage[] Step(AgentTurn turn)
         {
+            if (Done)
+            {
+                // Finished and already said so: matched neighbours are remembered for good.
+                Idle = true;
+                return [];
+            }
+
             var proposers = new List<int>();
             foreach (var message in turn.Inbox)
             {
@@ -218,8 +237,9 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
                 }
             }
 
-            // Finished once matched, or once every neighbour is known to be matched.
+            // Finished once matched, or once every neighbour is known to be matched; this round's status is the last word.
             Done = _partner >= 0 || turn.Neighbours.All(_matchedNeighbours.Contains);
+            Idle = Done;
             var status = _partner >= 0 ? "M" : "U";
             var outgoing = ToAll(turn.Neighbours, status);
             if (to >= 0)
@@ -274,15 +294,18 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
                 _state = Independent;
             }
 
+            var decidedBefore = Done;
             Done = _state != Undecided;
+            Idle = Done;
+            if (decidedBefore || _state == Cover)
+            {
+                // Cover agents need not speak (only undecided priorities count); the independent said IN once.
+                return [];
+            }
+
             if (_state == Independent)
             {
                 return ToAll(turn.Neighbours, "IN");
-            }
-
-            if (_state == Cover)
-            {
-                return ToAll(turn.Neighbours, "OUT");
             }
 
             if (odd)
@@ -291,7 +314,7 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
                 return ToAll(turn.Neighbours, string.Create(CultureInfo.InvariantCulture, $"U {_priority}"));
             }
 
-            return ToAll(turn.Neighbours, "WAIT");
+            return [];
         }
 
         protected override string Answer(AgentTurn turn) => _state == Cover ? "Yes" : "No";
