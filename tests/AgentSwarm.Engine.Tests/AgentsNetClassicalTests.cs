@@ -82,6 +82,10 @@ public sealed class AgentsNetClassicalTests(OneSiloFixture fixture)
         Assert.Equal(graph.NodeCount, rounds[^1].AgentSteps);
         Assert.True(AgentsNetRun.Result(graph, spec, rounds, "classical").Solved);
         Assert.Equal(graph.NodeCount, ((AgentsNetRoundStats)rounds[^1].Stats).Decided);
+
+        // The controller scores the final answers itself, and agrees with the scoring of the caller's graph.
+        Assert.Equal(1.0, ((AgentsNetRoundStats)rounds[^1].Stats).Score);
+        Assert.True(double.IsNaN(((AgentsNetRoundStats)rounds[1].Stats).Score));
     }
 
     [Fact]

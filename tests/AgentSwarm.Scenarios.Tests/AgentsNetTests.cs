@@ -194,3 +194,55 @@ public sealed class AgentsNetTests
         return best;
     }
 }
+
+public sealed class AgentsNetScenarioFileTests
+{
+    private static string ScenarioFolder() =>
+        Path.GetDirectoryName(AgentsNetGraphs.FindShippedInstances(AppContext.BaseDirectory)
+            ?? throw new DirectoryNotFoundException("scenarios/agentsnet not found"))!;
+
+    [Fact]
+    public void TheShippedAgentsNetScenarioRunsAPublishedInstance()
+    {
+        var spec = ScenarioFile.Load(Path.Combine(ScenarioFolder(), "agentsnet-coloring.yaml"));
+        var config = Assert.IsType<AgentsNetConfig>(spec.Config);
+        var graph = NodeLinkFile.Read(Path.Combine(ScenarioFolder(), "agentsnet", "graph_dt_16_0.json"));
+        Assert.Equal(AgentsNetScenario.ScenarioName, spec.Scenario);
+        Assert.Equal(AgentsNetTask.Coloring, config.Task);
+        Assert.Equal(graph.NodeCount, spec.Agents);
+        Assert.Equal(graph.Names, config.Names);
+        Assert.Equal(AgentsNetRules.Rounds(AgentsNetTask.Coloring, graph), config.MessageRounds);
+        Assert.Equal(graph.Graph.Targets, config.Graph().Graph.Targets);
+    }
+
+    [Fact]
+    public void AGeneratedGraphTakesItsSizeFromTheFile()
+    {
+        var spec = ScenarioFile.Parse("scenario: agentsnet\ntask: leader_election\ngraph: {kind: ba, nodes: 40}\n", "a.yaml", new RunOverrides(Seed: 3));
+        var config = (AgentsNetConfig)spec.Config;
+        Assert.Equal(40, spec.Agents);
+        Assert.Equal(2 * config.Diameter + 2, spec.Rounds);
+        Assert.Equal(3UL, spec.Seed);
+    }
+
+    [Theory]
+    [InlineData("scenario: agentsnet\ngraph: {kind: ws, nodes: 10}\n", "task", "missing")]
+    [InlineData("scenario: agentsnet\ntask: coloring\n", "graph", "missing")]
+    [InlineData("scenario: agentsnet\ntask: coloring\nagents: 10\ngraph: {kind: ws, nodes: 10}\n", "agents", "unknown field")]
+    [InlineData("scenario: agentsnet\ntask: coloring\ngraph: {kind: hex, nodes: 10}\n", "graph.kind", "unknown value")]
+    [InlineData("scenario: agentsnet\ntask: coloring\ngraph: {file: nope.json}\n", "graph.file", "not found")]
+    public void BadAgentsNetFilesNameTheField(string yaml, string field, string problem)
+    {
+        var error = Assert.Throws<ScenarioFileException>(() => ScenarioFile.Parse(yaml, "a.yaml"));
+        Assert.Equal(field, error.Field);
+        Assert.Contains(problem, error.Message);
+    }
+
+    [Fact]
+    public void AgentsAndRoundsOptionsAreRefusedForAgentsNet()
+    {
+        const string yaml = "scenario: agentsnet\ntask: coloring\ngraph: {kind: ws, nodes: 10}\n";
+        Assert.Equal("--agents", Assert.Throws<ScenarioFileException>(() => ScenarioFile.Parse(yaml, "a.yaml", new RunOverrides(Agents: 5))).Field);
+        Assert.Equal("--rounds", Assert.Throws<ScenarioFileException>(() => ScenarioFile.Parse(yaml, "a.yaml", new RunOverrides(Rounds: 5))).Field);
+    }
+}

@@ -36,7 +36,7 @@ public static class AgentsNetRun
         }
 
         var edges = graph.Graph.Edges().SelectMany(e => new[] { e.U, e.V }).ToArray();
-        var config = new AgentsNetConfig(task, graph.Names, budget, graph.MaxDegree + 1, rounds);
+        var config = new AgentsNetConfig(task, graph.Names, budget, graph.MaxDegree + 1, rounds, edges, graph.Diameter);
         return new RunSpec(
             AgentsNetScenario.ScenarioName,
             graph.NodeCount,
@@ -53,6 +53,8 @@ public static class AgentsNetRun
         var config = (AgentsNetConfig)spec.Config;
         var last = rounds.Count > 0 ? rounds[^1].Stats as AgentsNetRoundStats : null;
         var answers = last?.Answers ?? new string?[graph.NodeCount];
+
+        // Scored again here from the caller's own graph: the controller's score must agree with it.
         var score = AgentsNetRules.Score(config.Task, graph, answers);
         var used = rounds.FirstOrDefault(r => r.Stats is AgentsNetRoundStats s && s.Decided == s.Agents)?.Round;
         return new AgentsNetResult(

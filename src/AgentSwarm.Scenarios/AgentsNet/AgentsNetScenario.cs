@@ -8,22 +8,44 @@ namespace AgentSwarm.Scenarios.AgentsNet;
 /// <param name="MessageRounds">The task's message-passing budget R (the rounds rule); the run itself may be longer.</param>
 /// <param name="Colours">Colours allowed in colouring: max degree + 1.</param>
 /// <param name="TotalRounds">Engine rounds of the run; every agent's answer in the last one is scored.</param>
+/// <param name="Edges">The graph's edges, flattened (the same array the run's topology holds), so the controller can score.</param>
+/// <param name="Diameter">The graph's exact diameter.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.agentsnet-config")]
-public sealed record AgentsNetConfig(AgentsNetTask Task, string[] Names, int MessageRounds, int Colours, int TotalRounds) : ScenarioConfig;
+public sealed record AgentsNetConfig(AgentsNetTask Task, string[] Names, int MessageRounds, int Colours, int TotalRounds, int[] Edges, int Diameter) : ScenarioConfig
+{
+    /// <summary>The instance, rebuilt from the config (for scoring).</summary>
+    public AgentsNetGraph Graph()
+    {
+        var a = new int[Edges.Length / 2];
+        var b = new int[a.Length];
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = Edges[2 * i];
+            b[i] = Edges[2 * i + 1];
+        }
+
+        var graph = Engine.Topology.Graph.FromEdges(Names.Length, a, b);
+        return new AgentsNetGraph(Names, graph, Diameter, Colours - 1, "config");
+    }
+}
 
 /// <summary>One partition's answers this round (null: no answer), in agent order, and how many agents have finished.</summary>
 [GenerateSerializer, Immutable, Alias("agentswarm.agentsnet-partial")]
 public sealed record AgentsNetPartial(string?[] Answers, int Decided) : RoundPartial;
 
-/// <summary>A round of an AgentsNet run: how many agents have finished their algorithm.</summary>
-/// <param name="Answers">Every agent's answer, by node index; only in the last round, where it is scored.</param>
+/// <summary>A round of an AgentsNet run: how many agents have finished their algorithm, and in the final round the score.</summary>
+/// <param name="Answers">Every agent's answer, by node index; only in the round that ends the run, where it is scored.</param>
+/// <param name="Score">The task's score of those answers; NaN in other rounds.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.agentsnet-round-stats")]
-public sealed record AgentsNetRoundStats(string Task, long Decided, long Agents, string?[]? Answers) : RoundStats
+public sealed record AgentsNetRoundStats(string Task, long Decided, long Agents, string?[]? Answers, double Score) : RoundStats
 {
+    public bool Solved => Score == 1.0;
+
     public override IReadOnlyList<KeyValuePair<string, double>> Columns() =>
     [
         new("decided", Decided),
         new("agents", Agents),
+        new("score", Score),
     ];
 }
 
@@ -68,9 +90,16 @@ public sealed class AgentsNetScenario : IScenario
         var decided = parts.Sum(p => (long)p.Decided);
         var agents = parts.Sum(p => (long)p.Answers.Length);
 
-        // The answers travel only in the round that ends the run: the last one, or the one where all agents finished.
-        var final = context.Round == config.TotalRounds || decided == agents;
-        return new AgentsNetRoundStats(config.Task.Name(), decided, agents, final ? [.. parts.SelectMany(p => p.Answers)] : null);
+        // The answers travel, and are scored, only in the round that ends the run: the last one, or the one where
+        // all agents finished.
+        if (context.Round != config.TotalRounds && decided != agents)
+        {
+            return new AgentsNetRoundStats(config.Task.Name(), decided, agents, null, double.NaN);
+        }
+
+        string?[] answers = [.. parts.SelectMany(p => p.Answers)];
+        var score = AgentsNetRules.Score(config.Task, config.Graph(), answers).Score;
+        return new AgentsNetRoundStats(config.Task.Name(), decided, agents, answers, score);
     }
 
     public ScenarioBroadcast? NextBroadcast(RoundContext context, RoundStats stats) => null;

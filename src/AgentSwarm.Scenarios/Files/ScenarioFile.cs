@@ -1,4 +1,5 @@
 using AgentSwarm.Abstractions;
+using AgentSwarm.Scenarios.AgentsNet;
 using AgentSwarm.Engine.Topology;
 using AgentSwarm.Scenarios.GuessTwoThirds;
 using YamlDotNet.Core;
@@ -44,6 +45,7 @@ public static class ScenarioFile
     public static IReadOnlyDictionary<string, string[]> Scenarios { get; } = new Dictionary<string, string[]>
     {
         [GuessTwoThirdsScenario.ScenarioName] = GuessTwoThirdsConfigReader.Sections,
+        [AgentsNetScenario.ScenarioName] = AgentsNetFileReader.Sections,
     };
 
     public static RunSpec Load(string path, RunOverrides? overrides = null)
@@ -78,19 +80,32 @@ public static class ScenarioFile
         }
 
         var scenario = root.Choice("scenario", string.Empty, scenarioNames);
-        root.RejectUnknown(CommonFields.Concat(Scenarios[scenario]));
+        var agentsnet = scenario == AgentsNetScenario.ScenarioName;
 
-        var agents = root.Int("agents", 1000, 1, RunSpec.MaxAgents);
-        var rounds = root.Int("rounds", 5, 1, 1_000_000);
-        var seed = root.UInt64("seed", 42);
-        var partitions = root.Int("partitions", 0, 0, 4096);
-        var policy = ReadPolicy(root);
-        var topologySection = root.Section("topology");
+        // AgentsNet takes its agents and rounds from the graph and the task; everything else is shared.
+        root.RejectUnknown((agentsnet ? CommonFields.Except(["agents", "rounds", "topology"]) : CommonFields).Concat(Scenarios[scenario]));
+        var seed = overrides.Seed ?? root.UInt64("seed", 42);
+        var partitions = Override(file, "--partitions", overrides.Partitions, root.Int("partitions", 0, 0, 4096), 0, 4096);
+        var policy = ApplyOverrides(ReadPolicy(root), overrides, file);
+        if (agentsnet)
+        {
+            return AgentsNetFileReader.Read(root, file, overrides, seed, partitions, policy);
+        }
 
-        agents = Override(file, "--agents", overrides.Agents, agents, 1, RunSpec.MaxAgents);
-        rounds = Override(file, "--rounds", overrides.Rounds, rounds, 1, 1_000_000);
-        partitions = Override(file, "--partitions", overrides.Partitions, partitions, 0, 4096);
-        seed = overrides.Seed ?? seed;
+        var agents = Override(file, "--agents", overrides.Agents, root.Int("agents", 1000, 1, RunSpec.MaxAgents), 1, RunSpec.MaxAgents);
+        var rounds = Override(file, "--rounds", overrides.Rounds, root.Int("rounds", 5, 1, 1_000_000), 1, 1_000_000);
+        var topology = ReadTopology(root.Section("topology"), file, agents);
+        var config = scenario switch
+        {
+            GuessTwoThirdsScenario.ScenarioName => GuessTwoThirdsConfigReader.Read(root),
+            _ => throw root.Error("scenario", $"no reader for scenario '{scenario}'"),
+        };
+
+        return new RunSpec(scenario, agents, rounds, seed, policy, partitions, topology, config);
+    }
+
+    private static PolicySpec ApplyOverrides(PolicySpec policy, RunOverrides overrides, string file)
+    {
         if (overrides.Policy is { } policyName)
         {
             if (!PolicyNames.All.Contains(policyName))
@@ -111,14 +126,7 @@ public static class ScenarioFile
             policy = policy with { Concurrency = Override(file, "--concurrency", concurrency, 0, 0, int.MaxValue) };
         }
 
-        var topology = ReadTopology(topologySection, file, agents);
-        var config = scenario switch
-        {
-            GuessTwoThirdsScenario.ScenarioName => GuessTwoThirdsConfigReader.Read(root),
-            _ => throw root.Error("scenario", $"no reader for scenario '{scenario}'"),
-        };
-
-        return new RunSpec(scenario, agents, rounds, seed, policy, partitions, topology, config);
+        return policy;
     }
 
     private static YamlSection ReadRoot(string text, string file)
@@ -224,7 +232,7 @@ public static class ScenarioFile
         return problem is null ? spec : throw section.Error("kind", problem);
     }
 
-    private static int Override(string file, string option, int? given, int fallback, int min, int max)
+    internal static int Override(string file, string option, int? given, int fallback, int min, int max)
     {
         if (given is not { } value)
         {
