@@ -41,6 +41,20 @@ public sealed class Graph
 
     public static Graph Empty(int nodeCount) => new(nodeCount, new int[nodeCount + 1], []);
 
+    /// <summary>Builds from edges flattened as [a0, b0, a1, b1, ...]; drops self-loops and repeated edges.</summary>
+    public static Graph FromFlatEdges(int nodeCount, ReadOnlySpan<int> flat)
+    {
+        var a = new int[flat.Length / 2];
+        var b = new int[a.Length];
+        for (var i = 0; i < a.Length; i++)
+        {
+            a[i] = flat[2 * i];
+            b[i] = flat[2 * i + 1];
+        }
+
+        return FromEdges(nodeCount, a, b);
+    }
+
     /// <summary>Builds from undirected edge pairs; drops self-loops and repeated edges.</summary>
     public static Graph FromEdges(int nodeCount, ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {

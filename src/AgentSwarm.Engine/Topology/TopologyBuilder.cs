@@ -285,20 +285,7 @@ public static class TopologyBuilder
         return Graph.FromEdges(n, CollectionsMarshal(a), CollectionsMarshal(b));
     }
 
-    private static Graph FromEdgeList(int n, TopologySpec spec)
-    {
-        var edges = spec.Edges ?? [];
-        var count = edges.Length / 2;
-        var a = new int[count];
-        var b = new int[count];
-        for (var i = 0; i < count; i++)
-        {
-            a[i] = edges[2 * i];
-            b[i] = edges[2 * i + 1];
-        }
-
-        return Graph.FromEdges(n, a, b);
-    }
+    private static Graph FromEdgeList(int n, TopologySpec spec) => Graph.FromFlatEdges(n, spec.Edges ?? []);
 
     private static void Shuffle(int[] items, ref AgentRandom rng)
     {

@@ -54,8 +54,8 @@ public static class AgentsNetRun
         var last = rounds.Count > 0 ? rounds[^1].Stats as AgentsNetRoundStats : null;
         var answers = last?.Answers ?? new string?[graph.NodeCount];
 
-        // Scored again here from the caller's own graph: the controller's score must agree with it.
-        var score = AgentsNetRules.Score(config.Task, graph, answers);
+        // The controller scored the final answers; a run that never got that far (cancelled, failed) has none, and scores as unanswered.
+        var score = new AgentsNetScore(last is { Answers: not null } ? last.Score : AgentsNetRules.Score(config.Task, graph, answers).Score);
         var used = rounds.FirstOrDefault(r => r.Stats is AgentsNetRoundStats s && s.Decided == s.Agents)?.Round;
         return new AgentsNetResult(
             config.Task.Name(), graph.NodeCount, graph.Diameter, graph.MaxDegree, config.MessageRounds, rounds.Count, used,

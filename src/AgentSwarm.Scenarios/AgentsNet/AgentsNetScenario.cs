@@ -14,19 +14,8 @@ namespace AgentSwarm.Scenarios.AgentsNet;
 public sealed record AgentsNetConfig(AgentsNetTask Task, string[] Names, int MessageRounds, int Colours, int TotalRounds, int[] Edges, int Diameter) : ScenarioConfig
 {
     /// <summary>The instance, rebuilt from the config (for scoring).</summary>
-    public AgentsNetGraph Graph()
-    {
-        var a = new int[Edges.Length / 2];
-        var b = new int[a.Length];
-        for (var i = 0; i < a.Length; i++)
-        {
-            a[i] = Edges[2 * i];
-            b[i] = Edges[2 * i + 1];
-        }
-
-        var graph = Engine.Topology.Graph.FromEdges(Names.Length, a, b);
-        return new AgentsNetGraph(Names, graph, Diameter, Colours - 1, "config");
-    }
+    public AgentsNetGraph Graph() =>
+        new(Names, Engine.Topology.Graph.FromFlatEdges(Names.Length, Edges), Diameter, Colours - 1, "config");
 }
 
 /// <summary>One partition's answers this round (null: no answer), in agent order, and how many agents have finished.</summary>

@@ -209,7 +209,7 @@ public static class ScenarioFile
         if (kind == TopologyKind.EdgeList)
         {
             var relative = section.String("file") ?? throw section.Error("file", "an edge-list topology needs a file of edges");
-            var path = Path.IsPathRooted(relative) ? relative : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file)) ?? ".", relative);
+            var path = section.PathRelativeToFile(relative);
             try
             {
                 spec = spec with { Edges = EdgeListFile.Read(path), Source = path };

@@ -66,6 +66,10 @@ public sealed class YamlSection
 
     public YamlNode? Raw(string key) => Find(key);
 
+    /// <summary>A path the file names, taken relative to the scenario file's folder unless absolute.</summary>
+    public string PathRelativeToFile(string path) =>
+        System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(File)) ?? ".", path);
+
     public string? String(string key, string? fallback = null) =>
         Find(key) is { } node ? Scalar(node, key) : fallback;
 
