@@ -17,11 +17,12 @@ public sealed record RunSpec(
 }
 
 /// <summary>How agents decide: a named policy and its knobs.</summary>
-/// <param name="Name">heuristic, random or dummy-latency.</param>
+/// <param name="Name">heuristic, random, dummy-latency or llm.</param>
 /// <param name="Latency">How long dummy-latency waits before answering (AgentScope used 1 s).</param>
 /// <param name="Concurrency">Agents each partition steps at once; 0 picks a default for the policy.</param>
+/// <param name="Llm">The llm policy's endpoints and request settings (null for other policies).</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.policy-spec")]
-public sealed record PolicySpec(string Name, TimeSpan Latency, int Concurrency)
+public sealed record PolicySpec(string Name, TimeSpan Latency, int Concurrency, LlmSpec? Llm = null)
 {
     public static PolicySpec Heuristic { get; } = new(PolicyNames.Heuristic, TimeSpan.Zero, 0);
 }
@@ -31,8 +32,9 @@ public static class PolicyNames
     public const string Heuristic = "heuristic";
     public const string Random = "random";
     public const string DummyLatency = "dummy-latency";
+    public const string Llm = "llm";
 
-    public static IReadOnlyList<string> All { get; } = [Heuristic, Random, DummyLatency];
+    public static IReadOnlyList<string> All { get; } = [Heuristic, Random, DummyLatency, Llm];
 }
 
 /// <summary>Scenario-specific settings (the rules of the game); each scenario derives its own record.</summary>

@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using AgentSwarm.Abstractions;
+using AgentSwarm.Engine.Llm;
+using Microsoft.Extensions.Options;
+
+namespace AgentSwarm.Inference;
+
+/// <summary>
+/// The agents' side of the pool on one silo. Calls made while a batch is open join it; a batch goes to the run's
+/// inference grain when it is full or on the thread pool's next turn, so one grain call carries many LLM calls under
+/// load and a lone call waits for nobody. At most <see cref="InferenceOptions.MaxOutstanding"/> calls wait at once.
+/// </summary>
+public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOptions> options)
+{
+    private readonly ConcurrentDictionary<string, RunBatcher> _runs = new(StringComparer.Ordinal);
+    private readonly InferenceOptions _options = options.Value;
+    private readonly SemaphoreSlim _outstanding = new(options.Value.MaxOutstanding, options.Value.MaxOutstanding);
+
+    /// <summary>A client bound to one run and its settings, as an agent's mind sees it.</summary>
+    public ILlmClient For(string runId, LlmSpec spec) =>
+        _runs.GetOrAdd(runId, static (id, state) => new RunBatcher(id, state.Spec, state.Client), (Spec: spec, Client: this));
+
+    /// <summary>Every inference grain of a run, for its counters.</summary>
+    public IInferenceGrain[] Grains(string runId) => Shards(grains, runId, _options.Shards);
+
+    public static IInferenceGrain[] Shards(IGrainFactory grains, string runId, int shards) =>
+        [.. Enumerable.Range(0, Math.Max(1, shards)).Select(s => grains.GetGrain<IInferenceGrain>($"{runId}#{s}"))];
+
+    private sealed class RunBatcher(string runId, LlmSpec spec, InferenceClient owner) : ILlmClient
+    {
+        private readonly Lock _lock = new();
+        private readonly IInferenceGrain[] _shards = owner.Grains(runId);
+        private List<Pending> _open = [];
+        private bool _flushQueued;
+        private int _nextShard;
+
+        public async ValueTask<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
+        {
+            try
+            {
+                await owner._outstanding.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return new LlmResponse(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
+            }
+
+            try
+            {
+                var pending = new Pending(request, new TaskCompletionSource<LlmResponse>(TaskCreationOptions.RunContinuationsAsynchronously));
+                List<Pending>? full = null;
+                var queueFlush = false;
+                lock (_lock)
+                {
+                    _open.Add(pending);
+                    if (_open.Count >= owner._options.BatchSize)
+                    {
+                        full = _open;
+                        _open = [];
+                    }
+                    else if (!_flushQueued)
+                    {
+                        _flushQueued = true;
+                        queueFlush = true;
+                    }
+                }
+
+                if (full is not null)
+                {
+                    // One agent's cancellation must not cancel the calls of the others in its batch.
+                    _ = SendAsync(full, CancellationToken.None);
+                }
+
+                if (queueFlush)
+                {
+                    ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.FlushOpen(), this, preferLocal: false);
+                }
+
+                return await pending.Done.Task.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return new LlmResponse(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
+            }
+            finally
+            {
+                owner._outstanding.Release();
+            }
+        }
+
+        private void FlushOpen()
+        {
+            List<Pending> batch;
+            lock (_lock)
+            {
+                _flushQueued = false;
+                if (_open.Count == 0)
+                {
+                    return;
+                }
+
+                batch = _open;
+                _open = [];
+            }
+
+            _ = SendAsync(batch, CancellationToken.None);
+        }
+
+        private async Task SendAsync(List<Pending> batch, CancellationToken cancellationToken)
+        {
+            var requests = new LlmRequest[batch.Count];
+            for (var i = 0; i < requests.Length; i++)
+            {
+                requests[i] = batch[i].Request;
+            }
+
+            var shard = _shards[(int)((uint)Interlocked.Increment(ref _nextShard) % (uint)_shards.Length)];
+            try
+            {
+                var responses = await shard.CompleteAsync(runId, spec, requests, cancellationToken);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Done.TrySetResult(responses[i]);
+                }
+            }
+            catch (Exception exception)
+            {
+                // The pool answers failures as values; an exception here is the grain call itself failing (a silo lost, say).
+                var failure = LlmResponse.Failure($"inference pool unreachable: {exception.GetType().Name}: {exception.Message}");
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetResult(failure);
+                }
+            }
+        }
+    }
+
+    private readonly record struct Pending(LlmRequest Request, TaskCompletionSource<LlmResponse> Done);
+}

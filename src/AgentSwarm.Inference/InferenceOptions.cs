@@ -1,0 +1,32 @@
+namespace AgentSwarm.Inference;
+
+/// <summary>Settings of the inference pool on one silo.</summary>
+public sealed class InferenceOptions
+{
+    /// <summary>Consecutive failed attempts that open an endpoint's circuit (default 5).</summary>
+    public int BreakerFailures { get; set; } = 5;
+
+    /// <summary>How long an open circuit refuses calls before one trial call may close it (default 30 s).</summary>
+    public TimeSpan BreakerOpenTime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Backoff before the first retry; it doubles with each retry, with +-20% jitter (default 200 ms).</summary>
+    public TimeSpan BackoffBase { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Longest backoff between retries (default 10 s).</summary>
+    public TimeSpan BackoffMax { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Responses the exact-match cache keeps per run, least recently used evicted (default 100,000).</summary>
+    public int CacheEntries { get; set; } = 100_000;
+
+    /// <summary>Affinity routing leaves the preferred endpoint when its load is this many times the least loaded one's (default 1.5).</summary>
+    public double AffinityImbalance { get; set; } = 1.5;
+
+    /// <summary>Requests an agent silo sends to an inference grain in one call, at most (default 128).</summary>
+    public int BatchSize { get; set; } = 128;
+
+    /// <summary>Inference grains per run; more spread a run over several inference silos (default 1).</summary>
+    public int Shards { get; set; } = 1;
+
+    /// <summary>LLM calls one agent silo lets wait on the pool at once; more wait in the agents (backpressure; default 250,000).</summary>
+    public int MaxOutstanding { get; set; } = 250_000;
+}

@@ -1,0 +1,72 @@
+namespace AgentSwarm.Inference.Simulated;
+
+/// <summary>
+/// The KV prefix cache of a simulated GPU: fixed-size token blocks keyed by the hash of everything up to and including
+/// the block (so a block is reused only after the same prefix), evicted least recently used. Not thread-safe.
+/// </summary>
+internal sealed class PrefixCache(int capacityBlocks)
+{
+    private readonly Dictionary<ulong, LinkedListNode<ulong>> _blocks = new(capacityBlocks);
+    private readonly LinkedList<ulong> _lru = new();
+
+    public int Count => _blocks.Count;
+
+    public long Evictions { get; private set; }
+
+    /// <summary>How many leading blocks of <paramref name="chain"/> are cached; then makes all of them most recent.</summary>
+    public int LookupAndInsert(ReadOnlySpan<ulong> chain)
+    {
+        var hits = 0;
+        while (hits < chain.Length && _blocks.ContainsKey(chain[hits]))
+        {
+            hits++;
+        }
+
+        foreach (var block in chain)
+        {
+            if (_blocks.TryGetValue(block, out var node))
+            {
+                _lru.Remove(node);
+                _lru.AddFirst(node);
+                continue;
+            }
+
+            if (capacityBlocks == 0)
+            {
+                continue;
+            }
+
+            if (_blocks.Count >= capacityBlocks)
+            {
+                var oldest = _lru.Last!;
+                _lru.RemoveLast();
+                _blocks.Remove(oldest.Value);
+                Evictions++;
+            }
+
+            _blocks[block] = _lru.AddFirst(block);
+        }
+
+        return hits;
+    }
+
+    /// <summary>The chained block hashes of a prompt: block i covers characters [i x size, (i + 1) x size); a partial last block is not cacheable.</summary>
+    public static ulong[] Chain(string prompt, int blockChars)
+    {
+        var blocks = prompt.Length / blockChars;
+        var chain = new ulong[blocks];
+        ulong hash = 0xcbf29ce484222325;
+        for (var b = 0; b < blocks; b++)
+        {
+            var span = prompt.AsSpan(b * blockChars, blockChars);
+            foreach (var c in span)
+            {
+                hash = (hash ^ c) * 0x100000001b3;
+            }
+
+            chain[b] = hash ^ (hash >> 29);
+        }
+
+        return chain;
+    }
+}
