@@ -14,11 +14,11 @@ public enum LlmRole : byte
 public sealed record LlmMessage(LlmRole Role, string Text);
 
 /// <summary>
-/// What a scenario tells the simulated backend's responder about a request (which call of which agent, and a
-/// number it needs such as the last target). Real backends never see it; it is not part of the prompt or cache key.
+/// What a scenario tells the simulated backend's responder about a request (which call of which agent, and numbers
+/// it needs such as the game's rules and the last target). Real backends never see it; it is not part of the cache key.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("agentswarm.llm-hint")]
-public sealed record LlmHint(string Task, int Agent, int Round, double Value);
+public sealed record LlmHint(string Task, int Agent, int Round, double[] Values);
 
 /// <summary>One chat completion an agent asks for.</summary>
 /// <param name="JsonSchema">When set, the answer must be a JSON object of this schema (structured output).</param>

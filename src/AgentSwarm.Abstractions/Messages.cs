@@ -27,6 +27,8 @@ public sealed record MessageBatch(int[] From, int[] To, string[] Text)
 public abstract record ScenarioBroadcast;
 
 /// <summary>Shared by all agents of a round: travels by reference inside a silo.</summary>
+/// <param name="Agents">Agents in the run (what LLM agents are told about their population).</param>
+/// <param name="Rounds">Rounds the run is set to last.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.round-context")]
 public sealed record RoundContext(
     string RunId,
@@ -35,7 +37,9 @@ public sealed record RoundContext(
     string Scenario,
     ScenarioConfig Config,
     PolicySpec Policy,
-    ScenarioBroadcast? Broadcast);
+    ScenarioBroadcast? Broadcast,
+    int Agents = 0,
+    int Rounds = 0);
 
 /// <summary>One agent's turn: the round's context plus its own inbox (and its edges the first time).</summary>
 [GenerateSerializer, Immutable, Alias("agentswarm.agent-step")]

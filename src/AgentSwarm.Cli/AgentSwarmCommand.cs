@@ -59,7 +59,12 @@ internal static class AgentSwarmCommand
         var agents = new Option<int?>("--agents", "-n") { Description = "Number of agents (overrides the file)" };
         var rounds = new Option<int?>("--rounds", "-r") { Description = "Number of rounds (overrides the file)" };
         var seed = new Option<ulong?>("--seed", "-s") { Description = "Random seed (overrides the file)" };
-        var policy = new Option<string?>("--policy", "-p") { Description = "heuristic | random | dummy-latency (overrides the file)" };
+        var policy = new Option<string?>("--policy", "-p") { Description = "heuristic | random | dummy-latency | llm (overrides the file)" };
+        var llm = new Option<string[]>("--llm")
+        {
+            Description = "LLM endpoint for the llm policy, repeatable: ollama=http://localhost:11434/llama3.1:8b, openai=http://host:8000/v1/MODEL, simulated=h100-llama3-8b (replaces the file's llm.endpoints)",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var partitions = new Option<int?>("--partitions") { Description = "Partitions (0 = automatic; overrides the file)" };
         var latency = new Option<string?>("--latency") { Description = "dummy-latency's wait per agent, e.g. 1s or 250ms" };
         var concurrency = new Option<int?>("--concurrency") { Description = "Agents stepped at once across the run (0 = policy default)" };
@@ -68,7 +73,7 @@ internal static class AgentSwarmCommand
 
         var command = new Command("run", "Run a scenario on an embedded in-process silo and write summary.json and per-round results.")
         {
-            scenario, agents, rounds, seed, policy, partitions, latency, concurrency, outDir, verbose,
+            scenario, agents, rounds, seed, policy, llm, partitions, latency, concurrency, outDir, verbose,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -94,7 +99,8 @@ internal static class AgentSwarmCommand
                     parse.GetValue(policy),
                     parse.GetValue(partitions),
                     wait,
-                    parse.GetValue(concurrency)),
+                    parse.GetValue(concurrency),
+                    parse.GetValue(llm) is { Length: > 0 } endpoints ? endpoints : null),
                 parse.GetValue(outDir)?.FullName,
                 parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
             return await RunCommand.ExecuteAsync(options, Console(output), error, cancellationToken);

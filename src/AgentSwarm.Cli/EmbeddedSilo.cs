@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using AgentSwarm.Engine;
+using AgentSwarm.Inference;
 using AgentSwarm.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -44,6 +45,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "agentswarm", clusterId: "embedded-" + siloPort);
             silo.AddAgentSwarmEngine();
             silo.AddAgentSwarmScenarios();
+            silo.AddAgentSwarmInference();
         });
 
         var host = builder.Build();

@@ -136,7 +136,7 @@ internal static class EngineBench
     private static double MindBytes(RunSpec spec)
     {
         const int count = 10_000;
-        var context = new RoundContext("measure", 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null);
+        var context = new RoundContext("measure", 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds);
         var scenario = new GuessTwoThirdsScenario();
         var minds = new object[count];
         var before = GC.GetAllocatedBytesForCurrentThread();

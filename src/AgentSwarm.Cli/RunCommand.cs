@@ -57,7 +57,8 @@ internal static class RunCommand
                     output.AppendRound(round);
                     view.OnRound(round);
                 },
-                cancellationToken));
+                cancellationToken,
+                view.OnLlm));
             output.WriteSummary(runId, spec, outcome);
             view.Finish(outcome, directory);
             return outcome.Final.State switch

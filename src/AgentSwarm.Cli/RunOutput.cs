@@ -108,7 +108,8 @@ internal sealed record RunSummary(
     long Messages,
     long PeakRssBytes,
     long ManagedHeapBytes,
-    IReadOnlyList<RoundRecord> Rounds)
+    IReadOnlyList<RoundRecord> Rounds,
+    LlmSummary? Llm)
 {
     public static RunSummary From(string runId, RunSpec spec, RunOutcome outcome)
     {
@@ -124,7 +125,7 @@ internal sealed record RunSummary(
             spec.Rounds,
             outcome.Rounds.Count,
             outcome.Final.Partitions,
-            new { spec.Policy.Name, LatencySeconds = spec.Policy.Latency.TotalSeconds, spec.Policy.Concurrency },
+            new { spec.Policy.Name, LatencySeconds = spec.Policy.Latency.TotalSeconds, spec.Policy.Concurrency, spec.Policy.Llm },
             spec.Topology.Kind.ToString(),
             spec.Config,
             outcome.Final.SetupTime.TotalSeconds,
@@ -134,6 +135,34 @@ internal sealed record RunSummary(
             outcome.Rounds.Sum(r => r.Messages),
             ProcessMemory.PeakRss(),
             GC.GetTotalMemory(forceFullCollection: false),
-            outcome.Rounds.Select(RoundRecord.From).ToArray());
+            outcome.Rounds.Select(RoundRecord.From).ToArray(),
+            outcome.Llm is { } llm ? new LlmSummary(LlmSummary.Counters(llm.Total), [.. llm.Endpoints.Select(LlmSummary.Counters)]) : null);
     }
+}
+
+/// <summary>The inference pool's counters in summary.json: the run's total and each endpoint.</summary>
+internal sealed record LlmSummary(LlmSummary.EndpointCounters Total, IReadOnlyList<LlmSummary.EndpointCounters> Endpoints)
+{
+    public static EndpointCounters Counters(LlmStats s) => new(
+        s.Endpoint, s.Requests, s.Completed, s.Failed, s.Retries, s.CacheHits, s.Deduplicated, s.PromptTokens, s.CachedPromptTokens, s.OutputTokens,
+        s.LatencyPercentileMs(50), s.LatencyPercentileMs(95), s.LatencyPercentileMs(99), s.CircuitOpen, s.BusySeconds);
+
+    /// <param name="LatencyP50Ms">Latency percentiles, each the upper edge of its histogram bucket (within 9%).</param>
+    /// <param name="SimulatedGpuSeconds">Model time the simulated GPU was busy (0 for real servers).</param>
+    public sealed record EndpointCounters(
+        string Endpoint,
+        long Requests,
+        long Completed,
+        long Failed,
+        long Retries,
+        long CacheHits,
+        long Deduplicated,
+        long PromptTokens,
+        long CachedPromptTokens,
+        long OutputTokens,
+        double LatencyP50Ms,
+        double LatencyP95Ms,
+        double LatencyP99Ms,
+        bool CircuitOpen,
+        double SimulatedGpuSeconds);
 }

@@ -18,6 +18,8 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
     private readonly Table _table = NewTable();
     private readonly object _gate = new();
     private SimulationStatus? _status;
+    private LlmRunStats? _llm;
+    private DateTime _lastPlainLlm = DateTime.UtcNow;
     private DateTime _lastPlainProgress = DateTime.UtcNow;
 
     public async Task<T> ShowAsync<T>(Func<Task<T>> run)
@@ -57,6 +59,25 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
             console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {Phase(status)}: {status.CurrentRoundAgentsDone:N0}/{status.Agents:N0} agents, {status.Elapsed.TotalSeconds:F1} s"));
         }
     }
+
+    public void OnLlm(LlmRunStats stats)
+    {
+        lock (_gate)
+        {
+            _llm = stats;
+        }
+
+        if (!live && DateTime.UtcNow - _lastPlainLlm > TimeSpan.FromSeconds(5))
+        {
+            _lastPlainLlm = DateTime.UtcNow;
+            console.WriteLine("  " + LlmLine(stats.Total));
+        }
+    }
+
+    /// <summary>One line of the pool's counters: calls, what saved calls, failures, tokens, latency and load.</summary>
+    public static string LlmLine(LlmStats t) => string.Create(
+        CultureInfo.InvariantCulture,
+        $"llm: {t.Requests:N0} calls: {t.Completed:N0} answered by servers, {t.CacheHits:N0} from cache, {t.Deduplicated:N0} shared, {t.Failed:N0} failed, {t.Retries:N0} retries; tokens {t.PromptTokens:N0} in ({t.CachedPromptTokens:N0} cached) / {t.OutputTokens:N0} out; latency p50 {t.LatencyPercentileMs(50):N0} ms p95 {t.LatencyPercentileMs(95):N0} ms p99 {t.LatencyPercentileMs(99):N0} ms; {t.InFlight:N0} in flight, {t.Queued:N0} queued");
 
     public void OnRound(RoundResult round)
     {
@@ -99,6 +120,15 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
             console.MarkupLine($"[red]error:[/] {Markup.Escape(error)}");
         }
 
+        if (outcome.Llm is { } llm)
+        {
+            console.WriteLine(LlmLine(llm.Total));
+            foreach (var endpoint in llm.Endpoints)
+            {
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {endpoint.Endpoint}: {endpoint.Completed:N0} ok / {endpoint.Requests:N0} sent, {endpoint.Failed:N0} failed, {endpoint.Retries:N0} retries{(endpoint.CircuitOpen ? ", circuit open" : string.Empty)}{(endpoint.BusySeconds > 0 ? $", simulated GPU busy {endpoint.BusySeconds:F1} s" : string.Empty)}"));
+            }
+        }
+
         if (outcome.Rounds.Count > 0 && outcome.Rounds[^1].Stats is GuessRoundStats { Count: > 0 } last && spec.Config is GuessTwoThirdsConfig config)
         {
             var chart = new BarChart().Label(string.Create(CultureInfo.InvariantCulture, $"round {outcome.Rounds[^1].Round} guesses (target {last.Target:F2})")).Width(60);
@@ -136,6 +166,11 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
                 ? string.Create(CultureInfo.InvariantCulture, $"  {status.CurrentRoundAgentsDone:N0}/{spec.Agents:N0} agents")
                 : string.Empty;
             var line = string.Create(CultureInfo.InvariantCulture, $"[green]{bar}[/] {fraction:P0}  {phase}{agents}  {status?.Elapsed.TotalSeconds ?? 0:F1} s");
+            if (_llm is { } llm)
+            {
+                line += "\n" + Markup.Escape(LlmLine(llm.Total));
+            }
+
             return _table.Columns.Count == 0 ? new Markup(line) : new Rows(_table, new Markup(line));
         }
     }

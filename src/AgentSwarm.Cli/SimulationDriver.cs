@@ -4,20 +4,28 @@ using AgentSwarm.Abstractions;
 namespace AgentSwarm.Cli;
 
 /// <summary>How a run ended, as the client saw it.</summary>
-internal sealed record RunOutcome(SimulationStatus Final, IReadOnlyList<RoundResult> Rounds, TimeSpan Wall);
+/// <param name="Llm">The inference pool's counters for the run (null when it made no LLM calls).</param>
+internal sealed record RunOutcome(SimulationStatus Final, IReadOnlyList<RoundResult> Rounds, TimeSpan Wall, LlmRunStats? Llm = null);
 
 /// <summary>Starts a run on a cluster and follows it to the end, reporting status and each finished round.</summary>
 internal sealed class SimulationDriver(IClusterClient client)
 {
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>Inference grains per run, as the silo's <see cref="Inference.InferenceOptions.Shards"/> says.</summary>
+    public int InferenceShards { get; init; } = 1;
+
     public async Task<RunOutcome> RunAsync(
         string runId,
         RunSpec spec,
         Action<SimulationStatus>? onStatus,
         Action<RoundResult>? onRound,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Action<LlmRunStats>? onLlm = null)
     {
+        var usesLlm = spec.Policy.Name == PolicyNames.Llm;
+        var inference = usesLlm ? Inference.InferenceClient.Shards(client, runId, InferenceShards) : [];
+        LlmRunStats? llm = null;
         var clock = Stopwatch.StartNew();
         var simulation = client.GetGrain<ISimulationGrain>(runId);
         await simulation.StartAsync(spec);
@@ -41,10 +49,19 @@ internal sealed class SimulationDriver(IClusterClient client)
                 }
             }
 
+            if (usesLlm)
+            {
+                llm = Inference.LlmStatsMath.Merge(await Task.WhenAll(inference.Select(g => g.GetStatsAsync(runId))));
+                if (llm is not null)
+                {
+                    onLlm?.Invoke(llm);
+                }
+            }
+
             onStatus?.Invoke(status);
             if (status.State is SimulationState.Completed or SimulationState.Cancelled or SimulationState.Failed)
             {
-                return new RunOutcome(status, rounds, clock.Elapsed);
+                return new RunOutcome(status, rounds, clock.Elapsed, llm);
             }
 
             try

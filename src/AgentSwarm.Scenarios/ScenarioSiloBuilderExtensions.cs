@@ -1,3 +1,4 @@
+using AgentSwarm.Engine.Llm;
 using AgentSwarm.Engine.Scenarios;
 using AgentSwarm.Scenarios.GuessTwoThirds;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,6 +13,7 @@ public static class ScenarioSiloBuilderExtensions
     {
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, GuessTwoThirdsScenario>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, AgentsNet.AgentsNetScenario>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISimulatedResponder, GuessSimulatedResponder>());
         return builder;
     }
 }

@@ -51,7 +51,7 @@ internal sealed partial class PartitionGrain(
 
         // Create the population now: activation is the costliest thing an agent does, and belongs to set-up, not to round 1.
         var spec = setup.Spec;
-        var context = new RoundContext(setup.RunId, 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null);
+        var context = new RoundContext(setup.RunId, 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds);
         await ForEachAgentAsync(SetUpConcurrency, async i =>
         {
             await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).InitializeAsync(context, _neighbours[i]);

@@ -137,7 +137,7 @@ internal sealed partial class SimulationGrain(
                 cancellationToken.ThrowIfCancellationRequested();
                 this.DelayDeactivation(TimeSpan.FromHours(4));
                 _currentRound = round;
-                var context = new RoundContext(runId, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast);
+                var context = new RoundContext(runId, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds);
                 var started = Stopwatch.GetTimestamp();
                 var results = await Task.WhenAll(_partitions.Select(p => p.StepAsync(context, cancellationToken)))
                     .WaitAsync(cancellationToken);

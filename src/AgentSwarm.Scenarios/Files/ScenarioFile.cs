@@ -15,7 +15,8 @@ public sealed record RunOverrides(
     string? Policy = null,
     int? Partitions = null,
     TimeSpan? Latency = null,
-    int? Concurrency = null);
+    int? Concurrency = null,
+    IReadOnlyList<string>? Llm = null);
 
 /// <summary>
 /// Reads a scenario file (YAML, plain data) into a validated <see cref="RunSpec"/>. Every mistake becomes a
@@ -23,7 +24,7 @@ public sealed record RunOverrides(
 /// </summary>
 public static class ScenarioFile
 {
-    private static readonly string[] CommonFields = ["scenario", "description", "agents", "rounds", "seed", "partitions", "policy", "topology"];
+    private static readonly string[] CommonFields = ["scenario", "description", "agents", "rounds", "seed", "partitions", "policy", "topology", "llm"];
 
     private static readonly Dictionary<string, TopologyKind> TopologyNames = new()
     {
@@ -86,7 +87,7 @@ public static class ScenarioFile
         root.RejectUnknown((agentsnet ? CommonFields.Except(["agents", "rounds", "topology"]) : CommonFields).Concat(Scenarios[scenario]));
         var seed = overrides.Seed ?? root.UInt64("seed", 42);
         var partitions = Override(file, "--partitions", overrides.Partitions, root.Int("partitions", 0, 0, 4096), 0, 4096);
-        var policy = ApplyOverrides(ReadPolicy(root), overrides, file);
+        var policy = ApplyOverrides(ReadPolicy(root) with { Llm = ReadLlm(root.Section("llm")) }, overrides, file);
         if (agentsnet)
         {
             return AgentsNetFileReader.Read(root, file, overrides, seed, partitions, policy);
@@ -114,6 +115,21 @@ public static class ScenarioFile
             }
 
             policy = policy with { Name = policyName };
+        }
+
+        if (overrides.Llm is { Count: > 0 } endpoints)
+        {
+            foreach (var endpoint in endpoints)
+            {
+                CheckEndpoint(endpoint, () => new ScenarioFileException(file, 0, 0, "--llm", string.Empty));
+            }
+
+            policy = policy with { Llm = (policy.Llm ?? new LlmSpec([])) with { Endpoints = [.. endpoints] } };
+        }
+
+        if (policy.Name == PolicyNames.Llm && (policy.Llm is null || policy.Llm.Endpoints.Length == 0))
+        {
+            throw new ScenarioFileException(file, 0, 0, "--llm", "the llm policy needs at least one endpoint: give --llm KIND=ADDRESS (for example --llm simulated=h100-llama3-8b) or llm.endpoints in the file");
         }
 
         if (overrides.Latency is { } latency)
@@ -189,6 +205,56 @@ public static class ScenarioFile
             section.Choice("name", PolicyNames.Heuristic, PolicyChoices),
             section.Duration("latency", TimeSpan.FromSeconds(1)),
             section.Int("concurrency", 0, 0, int.MaxValue));
+    }
+
+    private static readonly Dictionary<string, string> RoutingChoices = LlmRouting.All.ToDictionary(r => r, r => r, StringComparer.Ordinal);
+
+    private static LlmSpec? ReadLlm(YamlSection? section)
+    {
+        if (section is null)
+        {
+            return null;
+        }
+
+        section.RejectUnknown(["endpoints", "temperature", "max-tokens", "attempts", "timeout", "routing", "cache"]);
+        var endpoints = section.Strings("endpoints", []);
+        foreach (var endpoint in endpoints)
+        {
+            CheckEndpoint(endpoint, () => section.Error("endpoints", string.Empty));
+        }
+
+        var temperature = section.Double("temperature", 0.7);
+        if (!(temperature is >= 0 and <= 2))
+        {
+            throw section.Error("temperature", $"must be in [0, 2] (got {temperature})");
+        }
+
+        return new LlmSpec(
+            [.. endpoints],
+            temperature,
+            section.Int("max-tokens", 256, 1, 1_000_000),
+            section.Int("attempts", 3, 1, 100),
+            section.Duration("timeout", TimeSpan.FromMinutes(2)),
+            section.Choice("routing", LlmRouting.Affinity, RoutingChoices),
+            section.Bool("cache", true));
+    }
+
+    /// <summary>Refuses an endpoint address the pool could not use, with the parser's reason at the given place.</summary>
+    private static void CheckEndpoint(string endpoint, Func<ScenarioFileException> where)
+    {
+        try
+        {
+            var address = Inference.EndpointAddress.Parse(endpoint);
+            if (address.Kind == Inference.BackendKind.Simulated)
+            {
+                address.SimulatedOptions();
+            }
+        }
+        catch (FormatException ex)
+        {
+            var place = where();
+            throw new ScenarioFileException(place.File, place.Line, place.Column, place.Field, ex.Message);
+        }
     }
 
     private static TopologySpec ReadTopology(YamlSection? section, string file, int agents)

@@ -186,6 +186,46 @@ public sealed class YamlSection
         return values;
     }
 
+    /// <summary>A list of strings; a single string is a list of one.</summary>
+    public string[] Strings(string key, string[] fallback)
+    {
+        switch (Find(key))
+        {
+            case null:
+                return fallback;
+            case YamlScalarNode { Value: { } single }:
+                return [single];
+            case YamlSequenceNode sequence:
+                var values = new string[sequence.Children.Count];
+                for (var i = 0; i < values.Length; i++)
+                {
+                    values[i] = sequence.Children[i] is YamlScalarNode { Value: { } v }
+                        ? v
+                        : throw Error(sequence.Children[i], $"{FieldPath(key)}[{i}]", "expected a string");
+                }
+
+                return values;
+            case var node:
+                throw Error(node, FieldPath(key), "expected a string or a list of strings");
+        }
+    }
+
+    public bool Bool(string key, bool fallback)
+    {
+        if (Find(key) is not { } node)
+        {
+            return fallback;
+        }
+
+        var text = Scalar(node, key).Trim().ToLowerInvariant();
+        return text switch
+        {
+            "true" or "yes" or "on" => true,
+            "false" or "no" or "off" => false,
+            _ => throw Error(node, FieldPath(key), $"expected true or false, got '{text}'"),
+        };
+    }
+
     /// <summary>One of the given names (case-insensitive).</summary>
     public T Choice<T>(string key, T fallback, IReadOnlyDictionary<string, T> names)
     {

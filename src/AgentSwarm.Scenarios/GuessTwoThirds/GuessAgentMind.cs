@@ -1,6 +1,7 @@
 using System.Globalization;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Engine;
+using AgentSwarm.Engine.Llm;
 using AgentSwarm.Engine.Scenarios;
 
 namespace AgentSwarm.Scenarios.GuessTwoThirds;
@@ -10,10 +11,11 @@ namespace AgentSwarm.Scenarios.GuessTwoThirds;
 /// f(x) = offset + ratio x x, anchored at max/2 in round 1 and at the previous target after), or an adaptive
 /// player who moves from its last guess toward the last target. Both add Gaussian noise.
 /// </summary>
-public sealed class GuessAgentMind : IAgentMind
+public sealed class GuessAgentMind : ILlmAgentMind
 {
     private readonly GuessTwoThirdsConfig _config;
     private readonly MemoryEntry[] _memory;
+    private readonly byte[]? _persona;
     private int _remembered;
 
     public GuessAgentMind(GuessTwoThirdsConfig config, ulong seed, int index)
@@ -23,7 +25,11 @@ public sealed class GuessAgentMind : IAgentMind
         Level = (byte)Draw(config.LevelWeights, rng.NextDouble());
         Adaptive = rng.NextDouble() < config.AdaptiveShare;
         _memory = new MemoryEntry[config.Memory];
+        _persona = config.Llm?.Personas?.Draw(seed, index);
     }
+
+    /// <summary>The agent's persona text ("" without personas).</summary>
+    public string Persona => _persona is null ? string.Empty : _config.LlmOrDefault.Personas!.Describe(_persona);
 
     /// <summary>The agent's reasoning depth k.</summary>
     public int Level { get; }
@@ -80,6 +86,38 @@ public sealed class GuessAgentMind : IAgentMind
             : Decide(turn, rng.NextDouble() * _config.Max);
     }
 
+    /// <summary>
+    /// AgentScope's protocol: the answer call (directly or step by step) over the agent's memory of earlier rounds,
+    /// then the extraction call. A failed call or an answer with no number gives no valid guess (dropped and counted).
+    /// </summary>
+    public async ValueTask<AgentDecision> DecideWithLlmAsync(AgentTurn turn, ILlmClient llm, CancellationToken cancellationToken)
+    {
+        var prompts = _config.LlmOrDefault;
+        var spec = turn.Context.Policy.Llm!;
+        var previousTarget = (turn.Context.Broadcast as GuessBroadcast)?.PreviousTarget ?? double.NaN;
+        double[] rules = [previousTarget, _config.Max, _config.Ratio, _config.Offset];
+        var answer = await llm.CompleteAsync(
+            new LlmRequest(Conversation(turn, prompts), spec.Temperature, spec.MaxOutputTokens, null,
+                new LlmHint(prompts.Mode == GuessAnswerMode.Directly ? "guess.answer.directly" : "guess.answer.step-by-step", turn.Index, turn.Round, rules)),
+            cancellationToken);
+        if (!answer.Ok)
+        {
+            return Decide(turn, double.NaN);
+        }
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["max"] = Format(_config.Max) };
+        // Extraction is a deterministic reading task: temperature 0, so equal answers are asked once (cache).
+        var extraction = await llm.CompleteAsync(
+            new LlmRequest(
+                [new LlmMessage(LlmRole.System, GuessLlmConfig.Render(prompts.Extract, values)), new LlmMessage(LlmRole.User, answer.Text ?? string.Empty)],
+                0,
+                16,
+                null,
+                new LlmHint("guess.extract", turn.Index, turn.Round, rules)),
+            cancellationToken);
+        return Decide(turn, extraction.Ok ? GuessLlmConfig.ParseNumber(extraction.Text) : double.NaN);
+    }
+
     public void Remember(AgentTurn turn, AgentDecision decision)
     {
         var guess = decision.Action.Number;
@@ -114,6 +152,57 @@ public sealed class GuessAgentMind : IAgentMind
     }
 
     private bool IsValid(double guess) => guess >= 0 && guess <= _config.Max;
+
+    private static string Format(double value) => double.IsNaN(value) ? "none" : value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    /// <summary>System prompt, then one exchange per remembered round (question, the agent's number), then this round's question.</summary>
+    private LlmMessage[] Conversation(AgentTurn turn, GuessLlmConfig prompts)
+    {
+        var rule = _config.Offset > 0
+            ? $"{Format(_config.Offset)} plus {_config.RatioText} of the average of all numbers"
+            : $"{_config.RatioText} of the average of all numbers";
+        var system = GuessLlmConfig.Render(prompts.System, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["agents"] = turn.Context.Agents.ToString(CultureInfo.InvariantCulture),
+            ["max"] = Format(_config.Max),
+            ["ratio"] = _config.RatioText,
+            ["offset"] = Format(_config.Offset),
+            ["rule"] = rule,
+            ["rounds"] = turn.Context.Rounds.ToString(CultureInfo.InvariantCulture),
+            ["stance"] = prompts.Stance switch { GuessStance.Rational => prompts.Rational, GuessStance.Strategic => prompts.Strategic, _ => string.Empty },
+            ["persona"] = Persona,
+        });
+        var count = Math.Min(_remembered, _memory.Length);
+        var messages = new List<LlmMessage>(2 + (2 * count)) { new(LlmRole.System, system.TrimEnd()) };
+        var ask = prompts.Mode == GuessAnswerMode.Directly ? prompts.Directly : prompts.StepByStep;
+        string? feedback = null;
+        for (var i = 0; i < count; i++)
+        {
+            var e = _memory[(_remembered - count + i) % _memory.Length];
+            messages.Add(new LlmMessage(LlmRole.User, Question(ask, feedback, e.Round)));
+            messages.Add(new LlmMessage(LlmRole.Assistant, Format(e.Guess)));
+            var target = i + 1 < count ? _memory[(_remembered - count + i + 1) % _memory.Length].PreviousTarget : (float)((turn.Context.Broadcast as GuessBroadcast)?.PreviousTarget ?? double.NaN);
+            feedback = GuessLlmConfig.Render(prompts.Feedback, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["round"] = e.Round.ToString(CultureInfo.InvariantCulture),
+                ["guess"] = Format(e.Guess),
+                ["target"] = Format(target),
+            });
+        }
+
+        messages.Add(new LlmMessage(LlmRole.User, Question(ask, feedback, turn.Round)));
+        return [.. messages];
+    }
+
+    private string Question(string ask, string? feedback, int round)
+    {
+        var question = GuessLlmConfig.Render(ask, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["round"] = round.ToString(CultureInfo.InvariantCulture),
+            ["max"] = Format(_config.Max),
+        });
+        return feedback is null ? question : feedback + "\n" + question;
+    }
 
     /// <summary>Some answers are garbage (configured share): half unparseable, half out of range.</summary>
     private bool TryMalformed(ref AgentRandom rng, out double value)

@@ -26,6 +26,7 @@ public enum GuessMessaging
 /// <param name="Memory">Rounds an agent remembers. Default 5.</param>
 /// <param name="Messaging">Whether agents tell their neighbours their guesses. Default none.</param>
 /// <param name="SocialWeight">With messaging, the weight adaptive agents give the target their neighbours' guesses imply. Default 0.5.</param>
+/// <param name="Llm">Prompts and personas for the llm policy (defaults when the file has none).</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.guess-two-thirds-config")]
 public sealed record GuessTwoThirdsConfig(
     double Max,
@@ -40,7 +41,8 @@ public sealed record GuessTwoThirdsConfig(
     double InvalidShare,
     int Memory,
     GuessMessaging Messaging,
-    double SocialWeight) : ScenarioConfig
+    double SocialWeight,
+    GuessLlmConfig? Llm = null) : ScenarioConfig
 {
     /// <summary>The largest max accepted: keeps exact integer statistics within 128 bits at 100M agents.</summary>
     public const double MaxLimit = 10_000;
@@ -59,6 +61,9 @@ public sealed record GuessTwoThirdsConfig(
         Memory: 5,
         Messaging: GuessMessaging.None,
         SocialWeight: 0.5);
+
+    /// <summary>The LLM protocol in force: the file's, else the defaults.</summary>
+    public GuessLlmConfig LlmOrDefault => Llm ?? GuessLlmConfig.Default;
 
     /// <summary>The target for a given mean: Offset + Ratio x mean.</summary>
     public double TargetFor(double mean) => Offset + Ratio * mean;
