@@ -147,7 +147,9 @@ public sealed class SimulatedChatClient : IChatClient
             }
         }
 
-        var random = hint is null
+        // Greedy decoding (temperature 0) answers a prompt the same way whoever asks, as a real server would; sampling
+        // draws from the asking agent's own stream, so answers are reproducible but differ between agents.
+        var random = hint is null || request.Temperature == 0
             ? AgentRandom.For(_options.Seed ^ textHash, 0, 0)
             : AgentRandom.For(_options.Seed, hint.Agent, hint.Round, (int)(textHash & 0x7fff_ffff));
         if (_options.MalformedShare > 0 && random.NextDouble() < _options.MalformedShare)
