@@ -108,8 +108,9 @@ public sealed class BackendWireTests : IAsyncLifetime
 
         Assert.Equal(LlmOutcome.Failed, response.Outcome);
         Assert.Contains("timed out", response.Error, StringComparison.Ordinal);
-        Assert.Equal(2, _server.Count);
-        Assert.Equal(2, pool.Stats(run, "test")!.Endpoints[0].Failed);
+        var endpoint = pool.Stats(run, "test")!.Endpoints[0];
+        Assert.Equal(2, endpoint.Requests);
+        Assert.Equal(2, endpoint.Failed);
     }
 
     [Theory]
