@@ -31,6 +31,11 @@ public sealed class RunCommandTests : IDisposable
         { "zero-agents.yaml", "scenario: guess-two-thirds\nagents: 0\n", "zero-agents.yaml:2:9: agents: must be in 1.." },
         { "ratio.yaml", "scenario: guess-two-thirds\ngame:\n  ratio: 4/3\n", "ratio.yaml:3:10: game.ratio: must be in (0, 1] (got 4/3)" },
         { "policy.yaml", "scenario: guess-two-thirds\npolicy: oracle\n", "policy.yaml:2:9: policy: unknown value 'oracle'" },
+        { "llm-none.yaml", "scenario: guess-two-thirds\npolicy: llm\n", "the llm policy needs at least one endpoint" },
+        { "llm-kind.yaml", "scenario: guess-two-thirds\nllm:\n  endpoints: [triton=http://h/m]\n", "llm-kind.yaml:3:14: llm.endpoints: endpoint 'triton=http://h/m': unknown kind 'triton'" },
+        { "llm-temp.yaml", "scenario: guess-two-thirds\nllm:\n  temperature: 9\n", "llm.temperature: must be in [0, 2]" },
+        { "llm-prompt.yaml", "scenario: guess-two-thirds\nprompts:\n  directly: Round {round}, pick from {colour}\n", "prompts.directly: unknown placeholder {colour}" },
+        { "llm-persona.yaml", "scenario: guess-two-thirds\npersonas:\n  template: You are {age}\n  attributes:\n    job: [cook]\n", "personas.template: unknown placeholder {age}" },
     };
 
     [Theory]
@@ -54,6 +59,8 @@ public sealed class RunCommandTests : IDisposable
     [InlineData("--agents", "lots", "lots")]
     [InlineData("--frobnicate", "1", "--frobnicate")]
     [InlineData("--latency", "soon", "--latency")]
+    [InlineData("--llm", "simulated=tpu-v9", "--llm: endpoint 'simulated=tpu-v9': unknown simulated profile")]
+    [InlineData("--llm", "ollama=http://localhost:11434", "no model named")]
     public async Task ABadOptionGetsAClearMessageAndExitCodeTwo(string option, string value, string expected)
     {
         var path = Scenario("ok.yaml", "scenario: guess-two-thirds\nagents: 10\n");
@@ -61,6 +68,38 @@ public sealed class RunCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains(expected, error);
         Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public async Task AnLlmRunOnTheSimulatedBackendWritesThePoolsCountersToTheSummary()
+    {
+        var outDir = Path.Combine(_folder, "llm");
+        var (code, output, error) = await InvokeAsync(
+            ["run", Path.Combine(AppContext.BaseDirectory, "scenarios", "guess-two-thirds-llm.yaml"), "--agents", "300", "--rounds", "2",
+             "--llm", "simulated=test-tiny?clock=virtual&malformed=0.1", "--out", outDir]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("llm: 1,200 calls", output);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "summary.json")));
+        var llm = summary.RootElement.GetProperty("llm").GetProperty("total");
+        Assert.Equal(1200, llm.GetProperty("requests").GetInt64());
+        Assert.Equal(0, llm.GetProperty("failed").GetInt64());
+        Assert.True(llm.GetProperty("outputTokens").GetInt64() > 0);
+        var endpoint = summary.RootElement.GetProperty("llm").GetProperty("endpoints")[0];
+        Assert.Equal("simulated=test-tiny?clock=virtual&malformed=0.1", endpoint.GetProperty("endpoint").GetString());
+        Assert.True(endpoint.GetProperty("simulatedGpuSeconds").GetDouble() > 0);
+        var rounds = summary.RootElement.GetProperty("rounds");
+        Assert.True(rounds[0].GetProperty("stats").GetProperty("invalid").GetInt64() > 0, "malformed answers are dropped and counted");
+    }
+
+    [Fact]
+    public async Task AgentsNetRefusesTheLlmPolicyForNow()
+    {
+        var path = Scenario("net.yaml", "scenario: agentsnet\ntask: consensus\ngraph:\n  kind: ws\n  nodes: 8\n");
+        var (code, _, error) = await InvokeAsync(["run", path, "--policy", "llm", "--llm", "simulated=test-tiny"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("AgentsNet has no LLM agents yet", error);
     }
 
     [Fact]

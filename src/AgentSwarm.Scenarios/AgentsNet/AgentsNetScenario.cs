@@ -52,6 +52,7 @@ public sealed class AgentsNetScenario : IScenario
     {
         AgentsNetConfig c when c.Names.Length != spec.Agents => $"agentsnet: {c.Names.Length} names for {spec.Agents} agents",
         AgentsNetConfig c when c.TotalRounds != spec.Rounds => $"agentsnet: config says {c.TotalRounds} rounds, the run {spec.Rounds}",
+        AgentsNetConfig when spec.Policy.Name == PolicyNames.Llm => "policy: AgentsNet has no LLM agents yet (use heuristic, the classical algorithms, or random)",
         AgentsNetConfig => null,
         _ => "agentsnet needs an AgentsNetConfig",
     };

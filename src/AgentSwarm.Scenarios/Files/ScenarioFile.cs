@@ -90,6 +90,11 @@ public static class ScenarioFile
         var policy = ApplyOverrides(ReadPolicy(root) with { Llm = ReadLlm(root.Section("llm")) }, overrides, file);
         if (agentsnet)
         {
+            if (policy.Name == PolicyNames.Llm)
+            {
+                throw new ScenarioFileException(file, 0, 0, "policy", "AgentsNet has no LLM agents yet: use heuristic (the classical algorithms) or random");
+            }
+
             return AgentsNetFileReader.Read(root, file, overrides, seed, partitions, policy);
         }
 
