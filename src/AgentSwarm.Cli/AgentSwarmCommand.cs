@@ -183,7 +183,28 @@ internal static class AgentSwarmCommand
             return await AgentsNetBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 
-        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet };
+        var inferenceWorkload = new Option<string>("--workload", "-w") { Description = "all | efficiency | affinity | capacity", DefaultValueFactory = _ => "all" };
+        inferenceWorkload.AcceptOnlyFromAmong("all", "efficiency", "affinity", "capacity");
+        var inferenceAgents = new Option<int>("--agents", "-n") { Description = "efficiency: agents in the LLM round", DefaultValueFactory = _ => 100_000 };
+        var endpointCount = new Option<int>("--endpoints") { Description = "efficiency: simulated GPUs", DefaultValueFactory = _ => 4 };
+        var profile = new Option<string>("--profile") { Description = "efficiency: simulated GPU profile", DefaultValueFactory = _ => "h100-llama3-8b" };
+        var requests = new Option<int>("--requests") { Description = "affinity: requests per routing policy", DefaultValueFactory = _ => 8_000 };
+        var inference = new Command("inference", "The inference pool against simulated GPUs: efficiency against capacity, affinity against round-robin, a 1M-agent capacity estimate.")
+        {
+            inferenceWorkload, inferenceAgents, endpointCount, profile, requests,
+        };
+        inference.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new InferenceBench.Settings(
+                parse.GetRequiredValue(inferenceWorkload),
+                Math.Max(1, parse.GetValue(inferenceAgents)),
+                Math.Max(1, parse.GetValue(endpointCount)),
+                parse.GetRequiredValue(profile),
+                Math.Max(1, parse.GetValue(requests)));
+            return await InferenceBench.ExecuteAsync(settings, output, error, cancellationToken);
+        });
+
+        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, inference };
     }
 
     private static IAnsiConsole Console(TextWriter output)

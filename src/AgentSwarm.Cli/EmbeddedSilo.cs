@@ -22,6 +22,9 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
 
     public IClusterClient Client { get; }
 
+    /// <summary>The silo's services (the inference pool, for benchmarks).</summary>
+    public IServiceProvider Services => _host.Services;
+
     public static async Task<EmbeddedSilo> StartAsync(LogLevel logLevel, CancellationToken cancellationToken)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });

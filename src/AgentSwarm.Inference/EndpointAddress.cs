@@ -15,7 +15,8 @@ public enum BackendKind
 /// <c>ollama=http://localhost:11434/llama3.1:8b</c>, <c>openai=http://host:8000/v1/meta-llama/Llama-3.1-8B-Instruct</c>,
 /// <c>simulated=h100-llama3-8b</c>. Options: parallel (concurrent calls; default 4 for Ollama as its NUM_PARALLEL,
 /// 256 for OpenAI-compatible servers, the profile's slots for simulated), stream (true/false), num_ctx and keep_alive
-/// (Ollama), api_key (OpenAI), and for simulated: slots, clock (real|virtual), malformed (share 0..1), seed.
+/// (Ollama), api_key (OpenAI), and for simulated: slots, clock (real|virtual), malformed (share 0..1), seed, and
+/// cache_blocks (prefix-cache size in blocks of 16 tokens).
 /// </summary>
 public sealed record EndpointAddress(
     string Text,
@@ -30,7 +31,7 @@ public sealed record EndpointAddress(
     {
         [BackendKind.Ollama] = ["parallel", "stream", "num_ctx", "keep_alive"],
         [BackendKind.OpenAi] = ["parallel", "stream", "api_key"],
-        [BackendKind.Simulated] = ["parallel", "stream", "slots", "clock", "malformed", "seed"],
+        [BackendKind.Simulated] = ["parallel", "stream", "slots", "clock", "malformed", "seed", "cache_blocks"],
     };
 
     /// <summary>Parses an endpoint; throws <see cref="FormatException"/> with a message that names what is wrong.</summary>
@@ -104,6 +105,11 @@ public sealed record EndpointAddress(
         if (Options.TryGetValue("slots", out var slots))
         {
             profile = profile.WithSlots(int.Parse(slots, CultureInfo.InvariantCulture));
+        }
+
+        if (Options.TryGetValue("cache_blocks", out var blocks))
+        {
+            profile = profile with { CacheBlocks = ParsePositive(Text, "cache_blocks", blocks) };
         }
 
         var clock = Options.GetValueOrDefault("clock", "real");

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.ClientModel;
 using System.Text.Json;
 using AgentSwarm.Abstractions;
+using AgentSwarm.Inference.Simulated;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -37,8 +38,9 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
     /// <summary>This silo's counters for a run, or null when it served none of it.</summary>
     public LlmRunStats? Stats(string runId, string silo) => _runs.TryGetValue(runId, out var run) ? run.Stats(silo) : null;
 
-    /// <summary>The endpoints of a run, for benchmarks that read the simulated servers' own counters.</summary>
-    internal IReadOnlyList<InferenceEndpoint> Endpoints(string runId) => _runs.TryGetValue(runId, out var run) ? run.Endpoints : [];
+    /// <summary>The simulated servers a run uses (null for real ones), for benchmarks that read their own counters.</summary>
+    public IReadOnlyList<SimulatedChatClient?> SimulatedServers(string runId) =>
+        _runs.TryGetValue(runId, out var run) ? [.. run.Endpoints.Select(e => e.Simulated)] : [];
 
     public void Dispose()
     {

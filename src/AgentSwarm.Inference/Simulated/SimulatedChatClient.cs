@@ -113,10 +113,10 @@ public sealed class SimulatedChatClient : IChatClient
         _work.Release();
     }
 
-    internal static int Tokens(string text) => (text.Length + SimulatedGpuProfile.CharsPerToken - 1) / SimulatedGpuProfile.CharsPerToken;
+    public static int Tokens(string text) => (text.Length + SimulatedGpuProfile.CharsPerToken - 1) / SimulatedGpuProfile.CharsPerToken;
 
     /// <summary>The prompt as the server's chat template would lay it out, which is what its prefix cache sees.</summary>
-    internal static string Render(LlmMessage[] messages)
+    public static string Render(LlmMessage[] messages)
     {
         var builder = new System.Text.StringBuilder();
         foreach (var message in messages)
