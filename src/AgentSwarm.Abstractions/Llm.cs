@@ -22,13 +22,16 @@ public sealed record LlmHint(string Task, int Agent, int Round, double[] Values)
 
 /// <summary>One chat completion an agent asks for.</summary>
 /// <param name="JsonSchema">When set, the answer must be a JSON object of this schema (structured output).</param>
+/// <param name="Priority">0 for an agent's first call of a turn; above 0 for follow-up calls, which the pool serves
+/// first so turns finish as the round goes. Not part of the cache key.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.llm-request")]
 public sealed record LlmRequest(
     LlmMessage[] Messages,
     double Temperature,
     int MaxOutputTokens,
     string? JsonSchema = null,
-    LlmHint? Hint = null);
+    LlmHint? Hint = null,
+    int Priority = 0);
 
 public enum LlmOutcome : byte
 {

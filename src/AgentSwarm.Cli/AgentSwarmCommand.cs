@@ -189,9 +189,11 @@ internal static class AgentSwarmCommand
         var endpointCount = new Option<int>("--endpoints") { Description = "efficiency: simulated GPUs", DefaultValueFactory = _ => 4 };
         var profile = new Option<string>("--profile") { Description = "efficiency: simulated GPU profile", DefaultValueFactory = _ => "h100-llama3-8b" };
         var requests = new Option<int>("--requests") { Description = "affinity: requests per routing policy", DefaultValueFactory = _ => 8_000 };
+        var routing = new Option<string>("--routing") { Description = "efficiency: affinity | round-robin | least-loaded", DefaultValueFactory = _ => "affinity" };
+        routing.AcceptOnlyFromAmong([.. Abstractions.LlmRouting.All]);
         var inference = new Command("inference", "The inference pool against simulated GPUs: efficiency against capacity, affinity against round-robin, a 1M-agent capacity estimate.")
         {
-            inferenceWorkload, inferenceAgents, endpointCount, profile, requests,
+            inferenceWorkload, inferenceAgents, endpointCount, profile, requests, routing,
         };
         inference.SetAction(async (parse, cancellationToken) =>
         {
@@ -200,7 +202,8 @@ internal static class AgentSwarmCommand
                 Math.Max(1, parse.GetValue(inferenceAgents)),
                 Math.Max(1, parse.GetValue(endpointCount)),
                 parse.GetRequiredValue(profile),
-                Math.Max(1, parse.GetValue(requests)));
+                Math.Max(1, parse.GetValue(requests)),
+                parse.GetRequiredValue(routing));
             return await InferenceBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 

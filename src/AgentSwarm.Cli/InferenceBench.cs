@@ -23,7 +23,7 @@ namespace AgentSwarm.Cli;
 /// </summary>
 internal static class InferenceBench
 {
-    public sealed record Settings(string Workload, int Agents, int Endpoints, string Profile, int Requests);
+    public sealed record Settings(string Workload, int Agents, int Endpoints, string Profile, int Requests, string Routing = LlmRouting.Affinity);
 
     public static async Task<int> ExecuteAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -90,7 +90,7 @@ internal static class InferenceBench
             settings.Agents,
             1,
             42,
-            new PolicySpec(PolicyNames.Llm, TimeSpan.Zero, 0, new LlmSpec(endpoints, 0.7, 64)),
+            new PolicySpec(PolicyNames.Llm, TimeSpan.Zero, 0, new LlmSpec(endpoints, 0.7, 64, Routing: settings.Routing)),
             0,
             TopologySpec.None,
             GuessTwoThirdsConfig.Default);
@@ -107,15 +107,22 @@ internal static class InferenceBench
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
+        var pool = silo.Services.GetRequiredService<InferencePool>();
         while ((status = await simulation.GetStatusAsync()).State is SimulationState.Running or SimulationState.Pending)
         {
+            if (Environment.GetEnvironmentVariable("AGENTSWARM_BENCH_TRACE") == "1")
+            {
+                var snaps = pool.SimulatedServers(runId).Select(s => s!.Snapshot()).ToArray();
+                await error.WriteLineAsync(Invariant($"  t={clock.Elapsed.TotalSeconds:F2} done={status.CurrentRoundAgentsDone} ") + string.Join(" ", snaps.Select(s => Invariant($"[r{s.Running} w{s.Waiting} c{s.Completed}]"))));
+            }
+
             if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
             {
                 lastReport = clock.Elapsed;
                 await error.WriteLineAsync(Invariant($"  efficiency: {status.CurrentRoundAgentsDone:N0}/{spec.Agents:N0} agents done, {clock.Elapsed.TotalSeconds:F0} s"));
             }
 
-            await Task.Delay(20, cancellationToken);
+            await Task.Delay(Environment.GetEnvironmentVariable("AGENTSWARM_BENCH_TRACE") == "1" ? 250 : 20, cancellationToken);
         }
 
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
@@ -136,6 +143,7 @@ internal static class InferenceBench
             ["agents"] = spec.Agents,
             ["endpoints"] = settings.Endpoints,
             ["profile"] = settings.Profile,
+            ["routing"] = settings.Routing,
             ["calls"] = calls,
             ["roundSeconds"] = round.Elapsed.TotalSeconds,
             ["achievedPerSecond"] = achieved,
@@ -146,6 +154,10 @@ internal static class InferenceBench
             ["outputTokensPerCall"] = outputPerCall,
             ["uncachedPromptTokensPerCall"] = uncachedPerCall,
             ["gpuBusySeconds"] = servers.Max(s => s.BusyMs) / 1000,
+            ["gpuUtilisation"] = servers.Sum(s => s.BusyMs) / 1000 / (settings.Endpoints * round.Elapsed.TotalSeconds),
+            ["meanBatch"] = (double)servers.Sum(s => s.OutputTokens) / servers.Sum(s => s.Steps),
+            ["gpuIdleSeconds"] = new JsonArray([.. servers.Select(s => (JsonNode)((s.NowMs - s.BusyMs) / 1000))]),
+            ["gpuClockSeconds"] = new JsonArray([.. servers.Select(s => (JsonNode)(s.NowMs / 1000))]),
         };
     }
 

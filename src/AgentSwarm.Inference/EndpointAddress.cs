@@ -13,8 +13,9 @@ public enum BackendKind
 /// <summary>
 /// One model endpoint, parsed from <c>KIND=ADDRESS[?key=value&amp;...]</c>:
 /// <c>ollama=http://localhost:11434/llama3.1:8b</c>, <c>openai=http://host:8000/v1/meta-llama/Llama-3.1-8B-Instruct</c>,
-/// <c>simulated=h100-llama3-8b</c>. Options: parallel (concurrent calls; default 4 for Ollama as its NUM_PARALLEL,
-/// 256 for OpenAI-compatible servers, the profile's slots for simulated), stream (true/false), num_ctx and keep_alive
+/// <c>simulated=h100-llama3-8b</c>. Options: parallel (calls in flight; default 4 for Ollama as its NUM_PARALLEL,
+/// 256 for OpenAI-compatible servers, twice the profile's slots for simulated; set it a little above the
+/// server's slots so the server never waits for the next call), stream (true/false), num_ctx and keep_alive
 /// (Ollama), api_key (OpenAI), and for simulated: slots, clock (real|virtual), malformed (share 0..1), seed, and
 /// cache_blocks (prefix-cache size in blocks of 16 tokens).
 /// </summary>
@@ -83,7 +84,9 @@ public sealed record EndpointAddress(
                 }
 
                 var slots = options.TryGetValue("slots", out var slotsText) ? ParsePositive(text, "slots", slotsText) : profile.Slots;
-                var parallel = options.TryGetValue("parallel", out var parallelText) ? ParsePositive(text, "parallel", parallelText) : slots;
+                // A few calls beyond the slots wait at the server, so a slot freed at the end of a step is filled at the next
+                // one instead of idling while the pool sends the next call (as vLLM's own queue does for real servers).
+                var parallel = options.TryGetValue("parallel", out var parallelText) ? ParsePositive(text, "parallel", parallelText) : 2 * slots;
                 return new EndpointAddress(text, kind, null, profile.Model, parallel, stream, options);
             }
 

@@ -15,7 +15,7 @@ internal readonly record struct EndpointAnswer(string Text, int PromptTokens, in
 internal sealed class InferenceEndpoint : IDisposable
 {
     private readonly IChatClient _client;
-    private readonly SemaphoreSlim _gate;
+    private readonly PriorityGate _gate;
     private readonly TimeProvider _time;
     private readonly InferenceOptions _options;
     private readonly Lock _breakerLock = new();
@@ -31,7 +31,7 @@ internal sealed class InferenceEndpoint : IDisposable
         _client = client;
         _time = time;
         _options = options;
-        _gate = new SemaphoreSlim(address.Parallel, address.Parallel);
+        _gate = new PriorityGate(address.Parallel);
         ulong hash = 0xcbf29ce484222325;
         foreach (var c in address.Text)
         {
@@ -92,7 +92,7 @@ internal sealed class InferenceEndpoint : IDisposable
         Interlocked.Increment(ref _queued);
         try
         {
-            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await _gate.WaitAsync(request.Priority, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -159,7 +159,6 @@ internal sealed class InferenceEndpoint : IDisposable
     public void Dispose()
     {
         _client.Dispose();
-        _gate.Dispose();
     }
 
     private static List<ChatMessage> ToChatMessages(LlmMessage[] messages)

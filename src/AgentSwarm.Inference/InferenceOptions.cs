@@ -18,8 +18,11 @@ public sealed class InferenceOptions
     /// <summary>Responses the exact-match cache keeps per run, least recently used evicted (default 100,000).</summary>
     public int CacheEntries { get; set; } = 100_000;
 
-    /// <summary>Affinity routing leaves the preferred endpoint when its load is this many times the least loaded one's (default 1.5).</summary>
-    public double AffinityImbalance { get; set; } = 1.5;
+    /// <summary>
+    /// Affinity routing leaves a full preferred endpoint when its load (calls on it or queued for it, per slot) exceeds
+    /// the least loaded endpoint's by more than this (default 0.5: half its slots' worth of calls).
+    /// </summary>
+    public double AffinitySlack { get; set; } = 0.5;
 
     /// <summary>Requests an agent silo sends to an inference grain in one call, at most (default 128).</summary>
     public int BatchSize { get; set; } = 128;

@@ -284,8 +284,11 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
                         }
                     }
 
+                    // Leave the preferred endpoint only when it is full and holds clearly more work than the least loaded one:
+                    // the slack is in slots, so the time an endpoint can lag the others stays under one call's latency however
+                    // deep the queues are (a ratio would let deep queues drift apart by whole seconds).
                     var preferredLoad = endpoints[preferred].Load;
-                    return preferredLoad > 1 && preferredLoad > (endpoints[least].Load * options.AffinityImbalance) + 0.25 ? least : preferred;
+                    return preferredLoad >= 1 && preferredLoad > endpoints[least].Load + options.AffinitySlack ? least : preferred;
             }
         }
 

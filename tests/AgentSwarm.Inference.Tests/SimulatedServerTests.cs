@@ -112,8 +112,9 @@ public sealed class SimulatedServerTests
     [InlineData("ollama=http://localhost:11434/llama3.1:8b", BackendKind.Ollama, "http://localhost:11434/", "llama3.1:8b", 4)]
     [InlineData("openai=http://gpu1:8000/v1/meta-llama/Llama-3.1-8B-Instruct?parallel=64", BackendKind.OpenAi, "http://gpu1:8000/v1/", "meta-llama/Llama-3.1-8B-Instruct", 64)]
     [InlineData("vllm=https://h:443/v1/m", BackendKind.OpenAi, "https://h/v1/", "m", 256)]
-    [InlineData("simulated=h100-llama3-8b", BackendKind.Simulated, null, "llama3-8b", 256)]
-    [InlineData("simulated=h100-llama3-8b?slots=64", BackendKind.Simulated, null, "llama3-8b", 64)]
+    [InlineData("simulated=h100-llama3-8b", BackendKind.Simulated, null, "llama3-8b", 512)]
+    [InlineData("simulated=h100-llama3-8b?slots=64", BackendKind.Simulated, null, "llama3-8b", 128)]
+    [InlineData("simulated=h100-llama3-8b?parallel=300", BackendKind.Simulated, null, "llama3-8b", 300)]
     public void EndpointAddressesParse(string text, BackendKind kind, string? baseUri, string model, int parallel)
     {
         var address = EndpointAddress.Parse(text);

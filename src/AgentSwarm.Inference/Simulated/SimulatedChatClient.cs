@@ -49,7 +49,7 @@ public sealed class SimulatedChatClient : IChatClient
     {
         lock (_lock)
         {
-            return new SimulatedGpuSnapshot(_gpu.NowMs, _gpu.BusyMs, _gpu.Completed, _gpu.PromptTokens, _gpu.CachedPromptTokens, _gpu.OutputTokens, _gpu.Running, _gpu.Waiting, _gpu.CacheEvictions);
+            return new SimulatedGpuSnapshot(_gpu.NowMs, _gpu.BusyMs, _gpu.Completed, _gpu.PromptTokens, _gpu.CachedPromptTokens, _gpu.OutputTokens, _gpu.Running, _gpu.Waiting, _gpu.CacheEvictions, _gpu.Steps);
         }
     }
 
@@ -288,4 +288,5 @@ public readonly record struct SimulatedGpuSnapshot(
     long OutputTokens,
     int Running,
     int Waiting,
-    long CacheEvictions);
+    long CacheEvictions,
+    long Steps);

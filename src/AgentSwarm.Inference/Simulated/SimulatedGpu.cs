@@ -56,6 +56,9 @@ internal sealed class SimulatedGpu(SimulatedGpuProfile profile)
 
     public long Completed { get; private set; }
 
+    /// <summary>Decode steps run; OutputTokens / Steps is the mean batch.</summary>
+    public long Steps { get; private set; }
+
     public long CacheEvictions => _cache.Evictions;
 
     public void Enqueue(SimulatedSequence sequence)
@@ -89,6 +92,7 @@ internal sealed class SimulatedGpu(SimulatedGpuProfile profile)
         var milliseconds = profile.StepMs(running) + (prefillTokens * profile.PrefillMsPerToken);
         NowMs += milliseconds;
         BusyMs += milliseconds;
+        Steps++;
         OutputTokens += running;
 
         var finished = new List<SimulatedSequence>();

@@ -10,7 +10,7 @@ public sealed class SimulatedGpuRun(SimulatedGpuProfile profile)
     private readonly SimulatedGpu _gpu = new(profile);
     private readonly int _blockChars = profile.BlockTokens * SimulatedGpuProfile.CharsPerToken;
 
-    public SimulatedGpuSnapshot Snapshot => new(_gpu.NowMs, _gpu.BusyMs, _gpu.Completed, _gpu.PromptTokens, _gpu.CachedPromptTokens, _gpu.OutputTokens, _gpu.Running, _gpu.Waiting, _gpu.CacheEvictions);
+    public SimulatedGpuSnapshot Snapshot => new(_gpu.NowMs, _gpu.BusyMs, _gpu.Completed, _gpu.PromptTokens, _gpu.CachedPromptTokens, _gpu.OutputTokens, _gpu.Running, _gpu.Waiting, _gpu.CacheEvictions, _gpu.Steps);
 
     /// <summary>Queues a call: its prompt as the server would render it, and the tokens it will generate.</summary>
     public void Enqueue(string prompt, int outputTokens, object? state = null) =>

@@ -113,7 +113,8 @@ public sealed class GuessAgentMind : ILlmAgentMind
                 0,
                 16,
                 null,
-                new LlmHint("guess.extract", turn.Index, turn.Round, rules)),
+                new LlmHint("guess.extract", turn.Index, turn.Round, rules),
+                Priority: 1),
             cancellationToken);
         return Decide(turn, extraction.Ok ? GuessLlmConfig.ParseNumber(extraction.Text) : double.NaN);
     }
