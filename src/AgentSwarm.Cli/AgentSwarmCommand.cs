@@ -188,7 +188,7 @@ internal static class AgentSwarmCommand
         var inferenceAgents = new Option<int>("--agents", "-n") { Description = "efficiency: agents in the LLM round", DefaultValueFactory = _ => 100_000 };
         var endpointCount = new Option<int>("--endpoints") { Description = "efficiency: simulated GPUs", DefaultValueFactory = _ => 4 };
         var profile = new Option<string>("--profile") { Description = "efficiency: simulated GPU profile", DefaultValueFactory = _ => "h100-llama3-8b" };
-        var requests = new Option<int>("--requests") { Description = "affinity: requests per routing policy", DefaultValueFactory = _ => 8_000 };
+        var requests = new Option<int>("--requests") { Description = "affinity: requests per routing policy", DefaultValueFactory = _ => 20_000 };
         var routing = new Option<string>("--routing") { Description = "efficiency: affinity | round-robin | least-loaded", DefaultValueFactory = _ => "affinity" };
         routing.AcceptOnlyFromAmong([.. Abstractions.LlmRouting.All]);
         var inference = new Command("inference", "The inference pool against simulated GPUs: efficiency against capacity, affinity against round-robin, a 1M-agent capacity estimate.")

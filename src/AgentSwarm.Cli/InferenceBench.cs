@@ -187,7 +187,8 @@ internal static class InferenceBench
         var calls = new Task<LlmResponse>[requests];
         for (var i = 0; i < requests; i++)
         {
-            var persona = personas[(int)((uint)(i * 2654435761u) % (uint)personas.Length)];
+            // Each request's persona is drawn at random, so no routing policy gets a pattern for free.
+            var persona = personas[AgentRandom.For(3, i, 0).NextInt(personas.Length)];
             var request = new LlmRequest(
                 [new LlmMessage(LlmRole.System, persona), new LlmMessage(LlmRole.User, Invariant($"Question {i}: in a sentence or two, what would you do about the town's new parking rules, and why?"))],
                 0.7,
