@@ -92,7 +92,7 @@ internal sealed class InferenceEndpoint : IDisposable
         Interlocked.Increment(ref _queued);
         try
         {
-            await _gate.WaitAsync(request.Priority, cancellationToken).ConfigureAwait(false);
+            await _gate.WaitAsync(request.Priority, cancellationToken);
         }
         finally
         {
@@ -110,8 +110,8 @@ internal sealed class InferenceEndpoint : IDisposable
             try
             {
                 response = Address.Stream
-                    ? await _client.GetStreamingResponseAsync(messages, options, linked.Token).ToChatResponseAsync(linked.Token).ConfigureAwait(false)
-                    : await _client.GetResponseAsync(messages, options, linked.Token).ConfigureAwait(false);
+                    ? await _client.GetStreamingResponseAsync(messages, options, linked.Token).ToChatResponseAsync(linked.Token)
+                    : await _client.GetResponseAsync(messages, options, linked.Token);
             }
             catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {

@@ -32,7 +32,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
             calls[i] = run.CompleteAsync(requests[i], cancellationToken);
         }
 
-        return await Task.WhenAll(calls).ConfigureAwait(false);
+        return await Task.WhenAll(calls);
     }
 
     /// <summary>This silo's counters for a run, or null when it served none of it.</summary>
@@ -90,7 +90,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
             _total.Request();
             if (!spec.Cache || request.Temperature != 0)
             {
-                return await CallWithRetriesAsync(request, cancellationToken).ConfigureAwait(false);
+                return await CallWithRetriesAsync(request, cancellationToken);
             }
 
             // Deterministic calls: the same conversation gets the same answer, so it is asked once.
@@ -106,14 +106,14 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
             if (shared != mine.Task)
             {
                 _total.Deduplicated();
-                var response = await shared.WaitAsync(cancellationToken).ConfigureAwait(false);
+                var response = await shared.WaitAsync(cancellationToken);
                 return response with { Cached = true };
             }
 
             try
             {
                 // The first caller's cancellation must not fail the others that share its call.
-                var response = await CallWithRetriesAsync(request, CancellationToken.None).ConfigureAwait(false);
+                var response = await CallWithRetriesAsync(request, CancellationToken.None);
                 if (response.Ok)
                 {
                     _cache.Set(key, response);
@@ -181,7 +181,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
                 var attemptStarted = time.GetTimestamp();
                 try
                 {
-                    var answer = await endpoint.CallAsync(request, spec, cancellationToken).ConfigureAwait(false);
+                    var answer = await endpoint.CallAsync(request, spec, cancellationToken);
                     endpoint.Succeeded();
                     var latency = time.GetElapsedTime(attemptStarted).TotalMilliseconds;
                     counters.Complete(answer.PromptTokens, answer.CachedPromptTokens, answer.OutputTokens, latency);
@@ -216,7 +216,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
 
                     try
                     {
-                        await Task.Delay(Backoff(attempt, failure.Backpressure), time, cancellationToken).ConfigureAwait(false);
+                        await Task.Delay(Backoff(attempt, failure.Backpressure), time, cancellationToken);
                     }
                     catch (OperationCanceledException)
                     {

@@ -222,7 +222,7 @@ public sealed class SimulatedChatClient : IChatClient
 
             if (idle)
             {
-                await _work.WaitAsync(token).ConfigureAwait(false);
+                await _work.WaitAsync(token);
                 if (!_options.VirtualClock)
                 {
                     // A real clock kept running while the GPU sat idle: steps are due from now on.
@@ -258,7 +258,7 @@ public sealed class SimulatedChatClient : IChatClient
                 var wait = deadlineMs - _time.GetElapsedTime(started).TotalMilliseconds;
                 if (wait > 0.5)
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(wait), _time, token).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(wait), _time, token);
                 }
             }
 
