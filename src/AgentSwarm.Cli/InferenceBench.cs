@@ -107,22 +107,15 @@ internal static class InferenceBench
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
-        var pool = silo.Services.GetRequiredService<InferencePool>();
         while ((status = await simulation.GetStatusAsync()).State is SimulationState.Running or SimulationState.Pending)
         {
-            if (Environment.GetEnvironmentVariable("AGENTSWARM_BENCH_TRACE") == "1")
-            {
-                var snaps = pool.SimulatedServers(runId).Select(s => s!.Snapshot()).ToArray();
-                await error.WriteLineAsync(Invariant($"  t={clock.Elapsed.TotalSeconds:F2} done={status.CurrentRoundAgentsDone} ") + string.Join(" ", snaps.Select(s => Invariant($"[r{s.Running} w{s.Waiting} c{s.Completed}]"))));
-            }
-
             if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
             {
                 lastReport = clock.Elapsed;
                 await error.WriteLineAsync(Invariant($"  efficiency: {status.CurrentRoundAgentsDone:N0}/{spec.Agents:N0} agents done, {clock.Elapsed.TotalSeconds:F0} s"));
             }
 
-            await Task.Delay(Environment.GetEnvironmentVariable("AGENTSWARM_BENCH_TRACE") == "1" ? 250 : 20, cancellationToken);
+            await Task.Delay(20, cancellationToken);
         }
 
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;

@@ -32,13 +32,7 @@ internal sealed class InferenceEndpoint : IDisposable
         _time = time;
         _options = options;
         _gate = new PriorityGate(address.Parallel);
-        ulong hash = 0xcbf29ce484222325;
-        foreach (var c in address.Text)
-        {
-            hash = (hash ^ c) * 0x100000001b3;
-        }
-
-        Hash = hash;
+        Hash = Fnv1a.Hash(address.Text);
     }
 
     public EndpointAddress Address { get; }

@@ -308,13 +308,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
                 text = text[..1024];
             }
 
-            ulong hash = 0xcbf29ce484222325;
-            foreach (var c in text)
-            {
-                hash = (hash ^ c) * 0x100000001b3;
-            }
-
-            return hash;
+            return Fnv1a.Hash(text);
         }
 
         private static ulong Mix(ulong x)

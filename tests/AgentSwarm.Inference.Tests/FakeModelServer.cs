@@ -41,7 +41,7 @@ public sealed class FakeModelServer : IAsyncDisposable
     /// <summary>How to answer request n (0-based). Default: answer.</summary>
     public Func<int, JsonObject, Behaviour> Decide { get; set; } = (_, _) => Behaviour.Answer;
 
-    /// <summary>The text of an answer. Default: echoes the last message's length.</summary>
+    /// <summary>The text of an answer. Default: "42".</summary>
     public Func<JsonObject, string> AnswerText { get; set; } = body => "42";
 
     public ConcurrentQueue<JsonObject> Requests { get; } = new();

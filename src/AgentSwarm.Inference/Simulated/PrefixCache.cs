@@ -55,15 +55,10 @@ internal sealed class PrefixCache(int capacityBlocks)
     {
         var blocks = prompt.Length / blockChars;
         var chain = new ulong[blocks];
-        ulong hash = 0xcbf29ce484222325;
+        var hash = Fnv1a.Offset;
         for (var b = 0; b < blocks; b++)
         {
-            var span = prompt.AsSpan(b * blockChars, blockChars);
-            foreach (var c in span)
-            {
-                hash = (hash ^ c) * 0x100000001b3;
-            }
-
+            hash = Fnv1a.Hash(prompt.AsSpan(b * blockChars, blockChars), hash);
             chain[b] = hash ^ (hash >> 29);
         }
 

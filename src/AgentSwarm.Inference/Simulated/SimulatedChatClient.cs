@@ -138,13 +138,10 @@ public sealed class SimulatedChatClient : IChatClient
     private string Answer(LlmRequest request)
     {
         var hint = request.Hint;
-        ulong textHash = 1469598103934665603;
+        var textHash = Fnv1a.Offset;
         foreach (var message in request.Messages)
         {
-            foreach (var c in message.Text)
-            {
-                textHash = (textHash ^ c) * 1099511628211;
-            }
+            textHash = Fnv1a.Hash(message.Text, textHash);
         }
 
         // Greedy decoding (temperature 0) answers a prompt the same way whoever asks, as a real server would; sampling
