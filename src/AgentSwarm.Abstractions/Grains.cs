@@ -99,6 +99,14 @@ public sealed record SimulationStatus(
     RoundResult? LastRound,
     string? Error);
 
-/// <summary>A view of one agent for inspection and tests.</summary>
+/// <summary>A view of one agent for inspection, result files and tests.</summary>
+/// <param name="Transcript">An LLM agent's whole conversation (system prompt, every prompt and reply), or null.</param>
+/// <param name="Counters">The mind's own per-agent counters (AgentsNet: fallbacks, failed parses), or null.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.agent-snapshot")]
-public sealed record AgentSnapshot(int Index, int[] Neighbours, int LastRound, string[] Memory);
+public sealed record AgentSnapshot(
+    int Index,
+    int[] Neighbours,
+    int LastRound,
+    string[] Memory,
+    LlmMessage[]? Transcript = null,
+    Dictionary<string, int>? Counters = null);

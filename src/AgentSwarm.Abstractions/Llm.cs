@@ -17,8 +17,9 @@ public sealed record LlmMessage(LlmRole Role, string Text);
 /// What a scenario tells the simulated backend's responder about a request (which call of which agent, and numbers
 /// it needs such as the game's rules and the last target). Real backends never see it; it is not part of the cache key.
 /// </summary>
+/// <param name="Words">Names the responder needs (AgentsNet: the agent's own name, then its neighbours'), or null.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.llm-hint")]
-public sealed record LlmHint(string Task, int Agent, int Round, double[] Values);
+public sealed record LlmHint(string Task, int Agent, int Round, double[] Values, string[]? Words = null);
 
 /// <summary>One chat completion an agent asks for.</summary>
 /// <param name="JsonSchema">When set, the answer must be a JSON object of this schema (structured output).</param>

@@ -149,14 +149,21 @@ internal static class AgentSwarmCommand
         var tasks = new Option<string>("--tasks") { Description = "Comma-separated tasks (default: all five)", DefaultValueFactory = _ => "consensus,leader_election,matching,coloring,vertex_cover" };
         var sizes = new Option<string>("--sizes") { Description = "Comma-separated graph sizes", DefaultValueFactory = _ => "4,8,16" };
         var graphs = new Option<DirectoryInfo?>("--graphs") { Description = "Folder of graph_*.json node-link instances (default: generate ws, ba, dt graphs)" };
-        var policy = new Option<string>("--policy", "-p") { Description = "classical | random", DefaultValueFactory = _ => "classical" };
-        policy.AcceptOnlyFromAmong("classical", "random");
+        var policy = new Option<string>("--policy", "-p") { Description = "classical | random | llm", DefaultValueFactory = _ => "classical" };
+        policy.AcceptOnlyFromAmong("classical", "random", "llm");
+        var kinds = new Option<string>("--kinds") { Description = "Generators of the generated graphs (default ws,ba,dt)", DefaultValueFactory = _ => "ws,ba,dt" };
+        var benchLlm = new Option<string[]>("--llm")
+        {
+            Description = "LLM endpoint for --policy llm, repeatable (simulated=h100-llama3-8b, ollama=http://localhost:11434/llama3.1:8b, openai=http://host:8000/v1/MODEL)",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var chainOfThought = new Option<bool>("--chain-of-thought") { Description = "LLM agents reason before answering (true, the reference's default) or answer at once (false)", DefaultValueFactory = _ => true };
         var seed = new Option<ulong>("--seed", "-s") { Description = "Random seed", DefaultValueFactory = _ => 42 };
         var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (default runs/agentsnet-<time>)" };
         var count = new Option<int>("--count") { Description = "Generated graphs per generator and size", DefaultValueFactory = _ => 3 };
         var agentsnet = new Command("agentsnet", "The AgentsNet suite: every task on every instance; a table of mean score, standard error and solved rate.")
         {
-            tasks, sizes, graphs, policy, seed, outDir, count,
+            tasks, sizes, graphs, kinds, policy, benchLlm, chainOfThought, seed, outDir, count,
         };
         agentsnet.SetAction(async (parse, cancellationToken) =>
         {
@@ -179,7 +186,10 @@ internal static class AgentSwarmCommand
                 parse.GetRequiredValue(policy),
                 parse.GetValue(seed),
                 parse.GetValue(outDir)?.FullName,
-                Math.Max(1, parse.GetValue(count)));
+                Math.Max(1, parse.GetValue(count)),
+                parse.GetRequiredValue(kinds).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                parse.GetValue(benchLlm) ?? [],
+                parse.GetValue(chainOfThought));
             return await AgentsNetBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 

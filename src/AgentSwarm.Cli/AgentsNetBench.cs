@@ -15,7 +15,23 @@ namespace AgentSwarm.Cli;
 /// </summary>
 internal static class AgentsNetBench
 {
-    public sealed record Settings(string[] Tasks, int[] Sizes, string? GraphFolder, string Policy, ulong Seed, string? OutputDirectory, int GraphsPerKind = 3);
+    /// <param name="Kinds">Generators used when no graph folder is given (ws, ba, dt).</param>
+    /// <param name="Llm">Endpoints of the llm policy (<c>simulated=h100-llama3-8b</c>, <c>ollama=...</c>); empty for the others.</param>
+    /// <param name="ChainOfThought">Whether LLM agents reason before they answer (the reference's default).</param>
+    public sealed record Settings(
+        string[] Tasks,
+        int[] Sizes,
+        string? GraphFolder,
+        string Policy,
+        ulong Seed,
+        string? OutputDirectory,
+        int GraphsPerKind = 3,
+        string[]? Kinds = null,
+        string[]? Llm = null,
+        bool ChainOfThought = true);
+
+    /// <summary>Output tokens an LLM agent may write per call: room for its reasoning and the JSON of its messages.</summary>
+    public const int MaxOutputTokens = 1024;
 
     private static readonly Dictionary<string, AgentsNetTask> TaskNames =
         Enum.GetValues<AgentsNetTask>().ToDictionary(t => t.Name(), t => t);
@@ -40,6 +56,39 @@ internal static class AgentsNetBench
             return ExitCodes.BadInput;
         }
 
+        var endpoints = settings.Llm ?? [];
+        if (settings.Policy == PolicyNames.Llm && endpoints.Length == 0)
+        {
+            await error.WriteLineAsync("error: --llm: the llm policy needs at least one endpoint (for example --llm simulated=h100-llama3-8b)");
+            return ExitCodes.BadInput;
+        }
+
+        if (settings.Policy != PolicyNames.Llm && endpoints.Length > 0)
+        {
+            await error.WriteLineAsync($"error: --llm: endpoints are for --policy llm, not {settings.Policy}");
+            return ExitCodes.BadInput;
+        }
+
+        foreach (var endpoint in endpoints)
+        {
+            try
+            {
+                Inference.EndpointAddress.Validate(endpoint);
+            }
+            catch (FormatException ex)
+            {
+                await error.WriteLineAsync($"error: --llm: {ex.Message}");
+                return ExitCodes.BadInput;
+            }
+        }
+
+        var unknownKind = (settings.Kinds ?? []).FirstOrDefault(k => !AgentsNetGraphs.Kinds.Contains(k));
+        if (unknownKind is not null)
+        {
+            await error.WriteLineAsync($"error: --kinds: unknown graph kind '{unknownKind}' (expected: {string.Join(", ", AgentsNetGraphs.Kinds)})");
+            return ExitCodes.BadInput;
+        }
+
         List<AgentsNetGraph> graphs;
         try
         {
@@ -57,7 +106,16 @@ internal static class AgentsNetBench
             return ExitCodes.BadInput;
         }
 
-        var policy = settings.Policy == "classical" ? PolicySpec.Heuristic : new PolicySpec(PolicyNames.Random, TimeSpan.Zero, 0);
+        var llm = settings.Policy == PolicyNames.Llm;
+        var policy = settings.Policy switch
+        {
+            "classical" => PolicySpec.Heuristic,
+            PolicyNames.Llm => new PolicySpec(PolicyNames.Llm, TimeSpan.Zero, 0, new LlmSpec(endpoints, MaxOutputTokens: MaxOutputTokens)),
+            _ => new PolicySpec(PolicyNames.Random, TimeSpan.Zero, 0),
+        };
+        var prompts = AgentsNetLlmConfig.Default with { ChainOfThought = settings.ChainOfThought };
+        var label = llm ? AgentsNetResultFile.ModelName(endpoints) : settings.Policy;
+        var llmTotals = new LlmTotals();
         var directory = settings.OutputDirectory ?? Path.Combine(Environment.CurrentDirectory, "runs", $"agentsnet-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
         Directory.CreateDirectory(Path.Combine(directory, "runs"));
 
@@ -69,7 +127,7 @@ internal static class AgentsNetBench
             foreach (var graph in graphs)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var spec = AgentsNetRun.Spec(task, graph, policy, settings.Seed);
+                var spec = AgentsNetRun.Spec(task, graph, policy, settings.Seed, llm: llm ? prompts : null);
                 var runId = $"agentsnet-{task.Name()}-{Path.GetFileNameWithoutExtension(graph.Source)}-{Guid.NewGuid().ToString("N")[..8]}";
                 var outcome = await driver.RunAsync(runId, spec, null, null, cancellationToken);
                 if (outcome.Final.State != SimulationState.Completed)
@@ -78,18 +136,24 @@ internal static class AgentsNetBench
                     return ExitCodes.Failed;
                 }
 
-                var result = AgentsNetRun.Result(graph, spec, outcome.Rounds, settings.Policy);
+                var result = AgentsNetRun.Result(graph, spec, outcome.Rounds, label);
                 results.Add((graph, result));
                 var file = Path.Combine(directory, "runs", $"{task.Name()}_{Path.GetFileNameWithoutExtension(graph.Source)}.json");
-                var json = ResultFile(graph, result);
+                var agents = llm ? await AgentsNetResultFile.SnapshotsAsync(silo.Client, runId, graph.NodeCount) : null;
+                var json = AgentsNetResultFile.Build(graph, result, agents, outcome.Llm);
+                llmTotals.Add(agents, outcome.Llm);
                 var messages = outcome.Rounds.Sum(r => r.Messages);
                 var roundSeconds = outcome.Rounds.Sum(r => r.Elapsed.TotalSeconds);
                 json["setup_seconds"] = outcome.Final.SetupTime.TotalSeconds;
                 json["wall_seconds"] = outcome.Wall.TotalSeconds;
                 json["messages"] = messages;
                 json["messages_per_second"] = roundSeconds > 0 ? messages / roundSeconds : 0;
-                await File.WriteAllTextAsync(file, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
-                if (graph.NodeCount >= 10_000)
+                await File.WriteAllTextAsync(file, json.ToJsonString(AgentsNetResultFile.Indented), cancellationToken);
+                if (llm)
+                {
+                    await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {task.Name()} on {graph.Source}: score {result.Score:F3}, {outcome.Llm?.Total.Requests ?? 0:N0} LLM calls, {agents!.Sum(a => AgentsNetResultFile.Count(a, AgentsNetLlmAgent.FallbacksCounter))} fallbacks, {outcome.Wall.TotalSeconds:F1} s"));
+                }
+                else if (graph.NodeCount >= 10_000)
                 {
                     await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {task.Name()} on {graph.Source}: score {result.Score}, {result.RoundsRun} rounds (used {result.RoundsUsed?.ToString(CultureInfo.InvariantCulture) ?? "-"}), {outcome.Wall.TotalSeconds:F1} s, {messages:N0} messages"));
                 }
@@ -98,17 +162,25 @@ internal static class AgentsNetBench
             await error.WriteLineAsync($"  {task.Name()}: {graphs.Count} instances done");
         }
 
-        var table = Table(settings.Policy, tasks, results.Select(r => r.Result).ToList());
+        var table = Table(label, tasks, results.Select(r => r.Result).ToList());
         await output.WriteLineAsync(table);
         await File.WriteAllTextAsync(Path.Combine(directory, "table.md"), table, cancellationToken);
         var summary = new JsonObject
         {
             ["bench"] = "agentsnet",
             ["policy"] = settings.Policy,
+            ["model_name"] = label,
             ["instances"] = graphs.Count,
             ["tasks"] = new JsonArray([.. tasks.Select(t => (JsonNode)Column(t, results.Select(r => r.Result).ToList()))]),
         };
-        await File.WriteAllTextAsync(Path.Combine(directory, "summary.json"), summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), cancellationToken);
+        if (llm)
+        {
+            summary["chain_of_thought"] = settings.ChainOfThought;
+            summary["llm"] = llmTotals.ToJson();
+            await output.WriteLineAsync(llmTotals.Describe());
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(directory, "summary.json"), summary.ToJsonString(AgentsNetResultFile.Indented), cancellationToken);
         await output.WriteLineAsync(summary.ToJsonString());
         await output.WriteLineAsync($"results: {directory}");
         return ExitCodes.Success;
@@ -133,7 +205,7 @@ internal static class AgentsNetBench
         var graphs = new List<AgentsNetGraph>();
         foreach (var size in settings.Sizes)
         {
-            foreach (var kind in AgentsNetGraphs.Kinds)
+            foreach (var kind in settings.Kinds is { Length: > 0 } kinds ? kinds : AgentsNetGraphs.Kinds)
             {
                 for (var i = 0; i < settings.GraphsPerKind; i++)
                 {
@@ -146,33 +218,62 @@ internal static class AgentsNetBench
         return graphs;
     }
 
-    /// <summary>One run in the reference's result-file shape (answers by node index, graph as node-link with names).</summary>
-    private static JsonObject ResultFile(AgentsNetGraph graph, AgentsNetResult result)
+    /// <summary>LLM counters summed over the suite's runs.</summary>
+    internal sealed class LlmTotals
     {
-        var links = new JsonArray([.. graph.Graph.Edges().Select(e => (JsonNode)new JsonObject { ["source"] = e.U, ["target"] = e.V })]);
+        private long _calls;
+        private long _completed;
+        private long _failed;
+        private long _prompt;
+        private long _cached;
+        private long _output;
+        private double _gpuSeconds;
+        private long _fallbacks;
+        private long _failedParses;
 
-        return new JsonObject
+        public static JsonObject Json(long calls, long completed, long failed, long prompt, long cached, long output, double gpuSeconds) => new()
         {
-            ["task"] = result.Task,
-            ["answers"] = new JsonArray([.. result.Answers.Select(a => (JsonNode?)a)]),
-            ["graph"] = new JsonObject
-            {
-                ["directed"] = false,
-                ["multigraph"] = false,
-                ["nodes"] = new JsonArray([.. graph.Names.Select((name, id) => (JsonNode)new JsonObject { ["id"] = id, ["name"] = name })]),
-                ["links"] = links,
-            },
-            ["num_nodes"] = result.NumNodes,
-            ["diameter"] = result.Diameter,
-            ["max_degree"] = result.MaxDegree,
-            ["rounds"] = result.Rounds,
-            ["rounds_run"] = result.RoundsRun,
-            ["rounds_used"] = result.RoundsUsed,
-            ["model_name"] = result.ModelName,
-            ["score"] = result.Score,
-            ["solved"] = result.Solved,
-            ["source"] = graph.Source,
+            ["calls"] = calls,
+            ["completed"] = completed,
+            ["failed"] = failed,
+            ["prompt_tokens"] = prompt,
+            ["cached_prompt_tokens"] = cached,
+            ["output_tokens"] = output,
+            ["gpu_seconds"] = gpuSeconds,
         };
+
+        public void Add(AgentSnapshot[]? agents, LlmRunStats? llm)
+        {
+            if (llm is { Total: var t })
+            {
+                _calls += t.Requests;
+                _completed += t.Completed;
+                _failed += t.Failed;
+                _prompt += t.PromptTokens;
+                _cached += t.CachedPromptTokens;
+                _output += t.OutputTokens;
+                _gpuSeconds += t.BusySeconds;
+            }
+
+            foreach (var agent in agents ?? [])
+            {
+                _fallbacks += AgentsNetResultFile.Count(agent, AgentsNetLlmAgent.FallbacksCounter);
+                _failedParses += AgentsNetResultFile.Count(agent, AgentsNetLlmAgent.FailedParsesCounter);
+            }
+        }
+
+        public JsonObject ToJson()
+        {
+            var json = Json(_calls, _completed, _failed, _prompt, _cached, _output, _gpuSeconds);
+            json["fallbacks"] = _fallbacks;
+            json["failed_parses"] = _failedParses;
+            return json;
+        }
+
+        public string Describe() => string.Create(
+            CultureInfo.InvariantCulture,
+            $"LLM: {_calls:N0} calls ({_failed:N0} failed), {_prompt:N0} prompt tokens ({_cached:N0} from the prefix cache), {_output:N0} output tokens, "
+            + $"simulated GPU time {_gpuSeconds:F1} s; {_failedParses:N0} failed parses, {_fallbacks:N0} fallbacks");
     }
 
     private static JsonObject Column(AgentsNetTask task, List<AgentsNetResult> results)
@@ -189,7 +290,7 @@ internal static class AgentsNetBench
         };
     }
 
-    private static string Table(string policy, List<AgentsNetTask> tasks, List<AgentsNetResult> results)
+    private static string Table(string label, List<AgentsNetTask> tasks, List<AgentsNetResult> results)
     {
         var text = new StringBuilder();
         text.AppendLine("| policy | " + string.Join(" | ", tasks.Select(t => t.Name())) + " | overall |");
@@ -200,7 +301,7 @@ internal static class AgentsNetBench
             return string.Create(CultureInfo.InvariantCulture, $"{(double)column["mean"]!:F3} ± {(double)column["standardError"]!:F3} ({(double)column["solvedRate"]!:P0} solved)");
         });
         var (overall, overallSe) = MeanAndStandardError([.. results.Select(r => r.Score)]);
-        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {policy} | {string.Join(" | ", cells)} | {overall:F3} ± {overallSe:F3} |"));
+        text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {label} | {string.Join(" | ", cells)} | {overall:F3} ± {overallSe:F3} |"));
         return text.ToString();
     }
 

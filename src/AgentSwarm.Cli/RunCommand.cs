@@ -60,6 +60,12 @@ internal static class RunCommand
                 cancellationToken,
                 view.OnLlm));
             output.WriteSummary(runId, spec, outcome);
+            if (spec.Config is Scenarios.AgentsNet.AgentsNetConfig)
+            {
+                // The reference's result file: answers, graph, score, and for LLM agents transcripts and fallback counts.
+                await AgentsNetResultFile.WriteForRunAsync(silo.Client, runId, spec, outcome, directory, CancellationToken.None);
+            }
+
             view.Finish(outcome, directory);
             return outcome.Final.State switch
             {

@@ -35,6 +35,16 @@ public sealed record EndpointAddress(
         [BackendKind.Simulated] = ["parallel", "stream", "slots", "clock", "malformed", "seed", "cache_blocks"],
     };
 
+    /// <summary>Checks an endpoint in full (a simulated one's options too); throws <see cref="FormatException"/> naming what is wrong.</summary>
+    public static void Validate(string text)
+    {
+        var address = Parse(text);
+        if (address.Kind == BackendKind.Simulated)
+        {
+            address.SimulatedOptions();
+        }
+    }
+
     /// <summary>Parses an endpoint; throws <see cref="FormatException"/> with a message that names what is wrong.</summary>
     public static EndpointAddress Parse(string text)
     {

@@ -14,6 +14,7 @@ public static class ScenarioSiloBuilderExtensions
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, GuessTwoThirdsScenario>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, AgentsNet.AgentsNetScenario>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISimulatedResponder, GuessSimulatedResponder>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISimulatedResponder, AgentsNet.AgentsNetSimulatedResponder>());
         return builder;
     }
 }

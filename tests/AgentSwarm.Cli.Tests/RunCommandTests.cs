@@ -93,13 +93,28 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task AgentsNetRefusesTheLlmPolicyForNow()
+    public async Task AnAgentsNetLlmRunWritesTheResultFileWithTranscriptsAndCounters()
     {
-        var path = Scenario("net.yaml", "scenario: agentsnet\ntask: consensus\ngraph:\n  kind: ws\n  nodes: 8\n");
-        var (code, _, error) = await InvokeAsync(["run", path, "--policy", "llm", "--llm", "simulated=test-tiny"]);
+        var outDir = Path.Combine(_folder, "net");
+        var path = Scenario("net.yaml", "scenario: agentsnet\ntask: consensus\ngraph:\n  kind: ws\n  nodes: 8\nprompts:\n  chain-of-thought: false\n");
+        var (code, _, error) = await InvokeAsync(["run", path, "--policy", "llm", "--llm", "simulated=test-tiny?clock=virtual", "--out", outDir]);
 
-        Assert.Equal(2, code);
-        Assert.Contains("AgentsNet has no LLM agents yet", error);
+        Assert.True(code == 0, error);
+        using var result = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "agentsnet.json")));
+        var root = result.RootElement;
+        Assert.Equal("consensus", root.GetProperty("task").GetString());
+        Assert.Equal("simulated-tiny", root.GetProperty("model_name").GetString());
+        Assert.Equal(8, root.GetProperty("answers").GetArrayLength());
+        var transcripts = root.GetProperty("transcripts");
+        Assert.Equal(8, transcripts.EnumerateObject().Count());
+        var rounds = root.GetProperty("rounds").GetInt32();
+
+        // System prompt, then a prompt and a reply for each of the R message rounds and the answer round (no retries: no garbage).
+        var first = transcripts.EnumerateObject().First().Value;
+        Assert.Equal(1 + (2 * (rounds + 1)), first.GetArrayLength());
+        Assert.Equal("system", first[0].GetProperty("role").GetString());
+        Assert.DoesNotContain("step by step", first[1].GetProperty("content").GetString());
+        Assert.All(root.GetProperty("fallbacks").EnumerateArray(), f => Assert.Equal(0, f.GetInt32()));
     }
 
     [Fact]

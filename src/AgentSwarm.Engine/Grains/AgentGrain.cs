@@ -54,5 +54,7 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
             _index >= 0 ? _index : checked((int)this.GetPrimaryKeyLong(out _)),
             _neighbours,
             _lastRound,
-            _mind?.DescribeMemory() ?? []));
+            _mind?.DescribeMemory() ?? [],
+            _mind?.Transcript(),
+            _mind?.Counters()));
 }

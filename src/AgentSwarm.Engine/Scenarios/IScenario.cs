@@ -44,6 +44,12 @@ public interface IAgentMind
 
     /// <summary>Human-readable memory, oldest first, for inspection.</summary>
     string[] DescribeMemory();
+
+    /// <summary>An LLM-driven mind's whole conversation so far, for transcripts; null for minds that keep none.</summary>
+    LlmMessage[]? Transcript() => null;
+
+    /// <summary>Per-agent counters the scenario reports (fallbacks, failed parses); null for none.</summary>
+    Dictionary<string, int>? Counters() => null;
 }
 
 /// <summary>What an agent decided this round.</summary>

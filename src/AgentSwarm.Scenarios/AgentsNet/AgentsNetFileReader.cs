@@ -4,13 +4,13 @@ using AgentSwarm.Scenarios.Files;
 namespace AgentSwarm.Scenarios.AgentsNet;
 
 /// <summary>
-/// Reads the task: and graph: sections of an agentsnet scenario file. The graph is a node-link instance file
+/// Reads the task:, graph: and prompts: sections of an agentsnet scenario file. The graph is a node-link instance file
 /// (graph: {file: ...}) or a generated one (graph: {kind: ws|ba|dt, nodes: N, seed: S}); the agents and the rounds
 /// follow from it and the task, so agents:, rounds: and their options are refused.
 /// </summary>
 public static class AgentsNetFileReader
 {
-    public static string[] Sections { get; } = ["task", "graph"];
+    public static string[] Sections { get; } = ["task", "graph", "prompts"];
 
     private static readonly Dictionary<string, AgentsNetTask> Tasks =
         Enum.GetValues<AgentsNetTask>().ToDictionary(t => t.Name(), t => t);
@@ -72,6 +72,6 @@ public static class AgentsNetFileReader
             }
         }
 
-        return AgentsNetRun.Spec(task, graph, policy, seed, partitions);
+        return AgentsNetRun.Spec(task, graph, policy, seed, partitions, AgentsNetLlmConfig.Read(root.Section("prompts")));
     }
 }

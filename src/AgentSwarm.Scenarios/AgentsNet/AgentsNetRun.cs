@@ -25,7 +25,7 @@ public static class AgentsNetRun
     /// The run for a task on a graph. LLM agents get the task's budget R plus the answer round; classical agents
     /// also get room to finish randomised algorithms (their result says how many rounds they used).
     /// </summary>
-    public static RunSpec Spec(AgentsNetTask task, AgentsNetGraph graph, PolicySpec policy, ulong seed, int partitions = 0)
+    public static RunSpec Spec(AgentsNetTask task, AgentsNetGraph graph, PolicySpec policy, ulong seed, int partitions = 0, AgentsNetLlmConfig? llm = null)
     {
         var budget = AgentsNetRules.Rounds(task, graph);
         var rounds = budget + 1;
@@ -36,7 +36,7 @@ public static class AgentsNetRun
         }
 
         var edges = graph.Graph.Edges().SelectMany(e => new[] { e.U, e.V }).ToArray();
-        var config = new AgentsNetConfig(task, graph.Names, budget, graph.MaxDegree + 1, rounds, edges, graph.Diameter);
+        var config = new AgentsNetConfig(task, graph.Names, budget, graph.MaxDegree + 1, rounds, edges, graph.Diameter, llm);
         return new RunSpec(
             AgentsNetScenario.ScenarioName,
             graph.NodeCount,

@@ -10,8 +10,17 @@ namespace AgentSwarm.Scenarios.AgentsNet;
 /// <param name="TotalRounds">Engine rounds of the run; every agent's answer in the last one is scored.</param>
 /// <param name="Edges">The graph's edges, flattened (the same array the run's topology holds), so the controller can score.</param>
 /// <param name="Diameter">The graph's exact diameter.</param>
+/// <param name="Llm">The LLM agents' prompts (null: the defaults).</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.agentsnet-config")]
-public sealed record AgentsNetConfig(AgentsNetTask Task, string[] Names, int MessageRounds, int Colours, int TotalRounds, int[] Edges, int Diameter) : ScenarioConfig
+public sealed record AgentsNetConfig(
+    AgentsNetTask Task,
+    string[] Names,
+    int MessageRounds,
+    int Colours,
+    int TotalRounds,
+    int[] Edges,
+    int Diameter,
+    AgentsNetLlmConfig? Llm = null) : ScenarioConfig
 {
     /// <summary>The instance, rebuilt from the config (for scoring).</summary>
     public AgentsNetGraph Graph() =>
@@ -39,8 +48,9 @@ public sealed record AgentsNetRoundStats(string Task, long Decided, long Agents,
 }
 
 /// <summary>
-/// AgentsNet (arXiv 2507.08616) on the round engine. Under the heuristic policy agents run classical distributed
-/// algorithms over the same channel an LLM agent has: one text message per neighbour per round, read next round.
+/// AgentsNet (arXiv 2507.08616) on the round engine. Under the llm policy agents are LLM-driven
+/// (<see cref="AgentsNetLlmAgent"/>); under the heuristic policy they run classical distributed algorithms over the
+/// same channel: one text message per neighbour per round, read next round.
 /// </summary>
 public sealed class AgentsNetScenario : IScenario
 {
@@ -52,12 +62,15 @@ public sealed class AgentsNetScenario : IScenario
     {
         AgentsNetConfig c when c.Names.Length != spec.Agents => $"agentsnet: {c.Names.Length} names for {spec.Agents} agents",
         AgentsNetConfig c when c.TotalRounds != spec.Rounds => $"agentsnet: config says {c.TotalRounds} rounds, the run {spec.Rounds}",
-        AgentsNetConfig when spec.Policy.Name == PolicyNames.Llm => "policy: AgentsNet has no LLM agents yet (use heuristic, the classical algorithms, or random)",
+        AgentsNetConfig c when spec.Policy.Name == PolicyNames.Llm && c.TotalRounds != c.MessageRounds + 1 =>
+            $"agentsnet: LLM agents need the {c.MessageRounds} message rounds plus the answer round, not {c.TotalRounds} rounds",
         AgentsNetConfig => null,
         _ => "agentsnet needs an AgentsNetConfig",
     };
 
-    public IAgentMind CreateMind(RoundContext context, int index) => ClassicalAgent.Create((AgentsNetConfig)context.Config, context.Seed, index);
+    public IAgentMind CreateMind(RoundContext context, int index) => context.Policy.Name == PolicyNames.Llm
+        ? new AgentsNetLlmAgent((AgentsNetConfig)context.Config, context.Seed, index)
+        : ClassicalAgent.Create((AgentsNetConfig)context.Config, context.Seed, index);
 
     public RoundPartial Reduce(RoundContext context, int firstAgent, ReadOnlySpan<AgentAction> actions)
     {

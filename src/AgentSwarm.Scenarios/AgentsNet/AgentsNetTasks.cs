@@ -54,12 +54,16 @@ public static class AgentsNetRules
     }
 
     /// <summary>The answers a node may give, exactly as they must be written (matching is case-insensitive).</summary>
-    public static IReadOnlyList<string> Options(AgentsNetTask task, AgentsNetGraph graph, int node) => task switch
+    public static IReadOnlyList<string> Options(AgentsNetTask task, AgentsNetGraph graph, int node) =>
+        Options(task, graph.MaxDegree + 1, [.. graph.Graph.Neighbours(node).ToArray().Select(n => graph.Names[n])]);
+
+    /// <summary>The answers a node with these neighbours may give, when <paramref name="colours"/> colours are allowed.</summary>
+    public static IReadOnlyList<string> Options(AgentsNetTask task, int colours, IReadOnlyList<string> neighbourNames) => task switch
     {
         AgentsNetTask.Consensus => ["0", "1"],
         AgentsNetTask.LeaderElection or AgentsNetTask.VertexCover => ["Yes", "No"],
-        AgentsNetTask.Matching => [.. graph.Graph.Neighbours(node).ToArray().Select(n => graph.Names[n]), "None"],
-        AgentsNetTask.Coloring => [.. Enumerable.Range(1, graph.MaxDegree + 1).Select(k => $"Group {k}")],
+        AgentsNetTask.Matching => [.. neighbourNames, "None"],
+        AgentsNetTask.Coloring => [.. Enumerable.Range(1, colours).Select(k => $"Group {k}")],
         _ => throw new ArgumentOutOfRangeException(nameof(task)),
     };
 

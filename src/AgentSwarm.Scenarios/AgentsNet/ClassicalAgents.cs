@@ -43,15 +43,8 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
     public AgentDecision Random(AgentTurn turn)
     {
         var rng = turn.Random();
-        var names = turn.Neighbours.Select(n => Config.Names[n]).ToArray();
-        string[] options = Config.Task switch
-        {
-            AgentsNetTask.Consensus => ["0", "1"],
-            AgentsNetTask.LeaderElection or AgentsNetTask.VertexCover => ["Yes", "No"],
-            AgentsNetTask.Matching => [.. names, "None"],
-            _ => [.. Enumerable.Range(1, Config.Colours).Select(k => $"Group {k}")],
-        };
-        return new AgentDecision(new AgentAction(1, options[rng.NextInt(options.Length)]));
+        var options = AgentsNetRules.Options(Config.Task, Config.Colours, [.. turn.Neighbours.Select(n => Config.Names[n])]);
+        return new AgentDecision(new AgentAction(1, options[rng.NextInt(options.Count)]));
     }
 
     public void Remember(AgentTurn turn, AgentDecision decision)

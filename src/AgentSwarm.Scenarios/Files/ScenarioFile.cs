@@ -90,11 +90,6 @@ public static class ScenarioFile
         var policy = ApplyOverrides(ReadPolicy(root) with { Llm = ReadLlm(root.Section("llm")) }, overrides, file);
         if (agentsnet)
         {
-            if (policy.Name == PolicyNames.Llm)
-            {
-                throw new ScenarioFileException(file, 0, 0, "policy", "AgentsNet has no LLM agents yet: use heuristic (the classical algorithms) or random");
-            }
-
             return AgentsNetFileReader.Read(root, file, overrides, seed, partitions, policy);
         }
 
@@ -249,11 +244,7 @@ public static class ScenarioFile
     {
         try
         {
-            var address = Inference.EndpointAddress.Parse(endpoint);
-            if (address.Kind == Inference.BackendKind.Simulated)
-            {
-                address.SimulatedOptions();
-            }
+            Inference.EndpointAddress.Validate(endpoint);
         }
         catch (FormatException ex)
         {

@@ -3,6 +3,7 @@ using AgentSwarm.Abstractions;
 using AgentSwarm.Engine;
 using AgentSwarm.Engine.Llm;
 using AgentSwarm.Engine.Scenarios;
+using AgentSwarm.Scenarios.Files;
 
 namespace AgentSwarm.Scenarios.GuessTwoThirds;
 
@@ -109,7 +110,7 @@ public sealed class GuessAgentMind : ILlmAgentMind
         // Extraction is a deterministic reading task: temperature 0, so equal answers are asked once (cache).
         var extraction = await llm.CompleteAsync(
             new LlmRequest(
-                [new LlmMessage(LlmRole.System, GuessLlmConfig.Render(prompts.Extract, values)), new LlmMessage(LlmRole.User, answer.Text ?? string.Empty)],
+                [new LlmMessage(LlmRole.System, PromptTemplate.Render(prompts.Extract, values)), new LlmMessage(LlmRole.User, answer.Text ?? string.Empty)],
                 0,
                 16,
                 null,
@@ -162,7 +163,7 @@ public sealed class GuessAgentMind : ILlmAgentMind
         var rule = _config.Offset > 0
             ? $"{Format(_config.Offset)} plus {_config.RatioText} of the average of all numbers"
             : $"{_config.RatioText} of the average of all numbers";
-        var system = GuessLlmConfig.Render(prompts.System, new Dictionary<string, string>(StringComparer.Ordinal)
+        var system = PromptTemplate.Render(prompts.System, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["agents"] = turn.Context.Agents.ToString(CultureInfo.InvariantCulture),
             ["max"] = Format(_config.Max),
@@ -183,7 +184,7 @@ public sealed class GuessAgentMind : ILlmAgentMind
             messages.Add(new LlmMessage(LlmRole.User, Question(ask, feedback, e.Round)));
             messages.Add(new LlmMessage(LlmRole.Assistant, Format(e.Guess)));
             var target = i + 1 < count ? _memory[(_remembered - count + i + 1) % _memory.Length].PreviousTarget : (float)((turn.Context.Broadcast as GuessBroadcast)?.PreviousTarget ?? double.NaN);
-            feedback = GuessLlmConfig.Render(prompts.Feedback, new Dictionary<string, string>(StringComparer.Ordinal)
+            feedback = PromptTemplate.Render(prompts.Feedback, new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["round"] = e.Round.ToString(CultureInfo.InvariantCulture),
                 ["guess"] = Format(e.Guess),
@@ -197,7 +198,7 @@ public sealed class GuessAgentMind : ILlmAgentMind
 
     private string Question(string ask, string? feedback, int round)
     {
-        var question = GuessLlmConfig.Render(ask, new Dictionary<string, string>(StringComparer.Ordinal)
+        var question = PromptTemplate.Render(ask, new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["round"] = round.ToString(CultureInfo.InvariantCulture),
             ["max"] = Format(_config.Max),

@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
 using AgentSwarm.Abstractions;
+using AgentSwarm.Scenarios.Files;
 
 namespace AgentSwarm.Scenarios.GuessTwoThirds;
 
@@ -63,49 +62,6 @@ public sealed record GuessLlmConfig(
         Extract: "Read the player's answer and reply with only the number it settles on, between 0 and {max}, as digits. Reply None if it gives no number.",
         Personas: null);
 
-    /// <summary>Fills {name} placeholders; an unknown placeholder was refused when the file was read.</summary>
-    public static string Render(string template, IReadOnlyDictionary<string, string> values)
-    {
-        var builder = new StringBuilder(template.Length + 64);
-        var i = 0;
-        while (i < template.Length)
-        {
-            var open = template.IndexOf('{', i);
-            if (open < 0)
-            {
-                builder.Append(template, i, template.Length - i);
-                break;
-            }
-
-            var close = template.IndexOf('}', open + 1);
-            if (close < 0)
-            {
-                builder.Append(template, i, template.Length - i);
-                break;
-            }
-
-            builder.Append(template, i, open - i);
-            var name = template[(open + 1)..close];
-            builder.Append(values.TryGetValue(name, out var value) ? value : template[open..(close + 1)]);
-            i = close + 1;
-        }
-
-        return builder.ToString();
-    }
-
-    /// <summary>The placeholders a template names that <paramref name="allowed"/> does not list.</summary>
-    public static IEnumerable<string> UnknownPlaceholders(string template, IEnumerable<string> allowed)
-    {
-        var known = new HashSet<string>(allowed, StringComparer.Ordinal);
-        foreach (Match match in Regex.Matches(template, @"\{([a-zA-Z0-9_-]+)\}"))
-        {
-            if (!known.Contains(match.Groups[1].Value))
-            {
-                yield return match.Groups[1].Value;
-            }
-        }
-    }
-
     /// <summary>The number an extraction answer settles on: the whole answer must be one number (NaN otherwise).</summary>
     public static double ParseNumber(string? text)
     {
@@ -163,6 +119,6 @@ public sealed record GuessPersonas(string Template, string[] Attributes, string[
             values[Attributes[a]] = Values[a][picks[a]];
         }
 
-        return GuessLlmConfig.Render(Template, values);
+        return PromptTemplate.Render(Template, values);
     }
 }

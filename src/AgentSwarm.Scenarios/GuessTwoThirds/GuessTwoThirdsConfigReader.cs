@@ -77,17 +77,7 @@ public static class GuessTwoThirdsConfigReader
 
         var d = GuessLlmConfig.Default;
         prompts?.RejectUnknown(GuessLlmConfig.Placeholders.Keys.Concat(["mode", "stance"]));
-        string Template(string key, string fallback)
-        {
-            var text = prompts?.String(key) ?? fallback;
-            var unknown = GuessLlmConfig.UnknownPlaceholders(text, GuessLlmConfig.Placeholders[key]).FirstOrDefault();
-            if (unknown is not null)
-            {
-                throw prompts!.Error(key, $"unknown placeholder {{{unknown}}} (this template may use: {string.Join(", ", GuessLlmConfig.Placeholders[key].Select(p => "{" + p + "}"))})");
-            }
-
-            return text;
-        }
+        string Template(string key, string fallback) => PromptTemplate.Read(prompts, key, fallback, GuessLlmConfig.Placeholders[key]);
 
         return new GuessLlmConfig(
             prompts?.Choice("mode", d.Mode, Modes) ?? d.Mode,
@@ -148,7 +138,7 @@ public static class GuessTwoThirdsConfigReader
         }
 
         var template = section.String("template") ?? string.Join(" ", ["You are a person with these traits:", .. names.Select(n => $"{n}: {{{n}}};")]);
-        var unknown = GuessLlmConfig.UnknownPlaceholders(template, names).FirstOrDefault();
+        var unknown = PromptTemplate.UnknownPlaceholders(template, names).FirstOrDefault();
         if (unknown is not null)
         {
             throw section.Error("template", $"unknown placeholder {{{unknown}}} (attributes are: {string.Join(", ", names)})");
