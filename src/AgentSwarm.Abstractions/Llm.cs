@@ -101,7 +101,7 @@ public static class LlmRouting
 /// <param name="CacheHits">Calls answered by the response cache.</param>
 /// <param name="Deduplicated">Calls that shared an identical call already in flight.</param>
 /// <param name="LatencyBuckets">Latency histogram of completed calls, see <see cref="LatencyHistogram"/>.</param>
-/// <param name="BusySeconds">Simulated backends: model time the GPU spent (prefill plus decode steps).</param>
+/// <param name="BusySeconds">Simulated backends: model time the GPU spent (prefill plus decode steps) since the run began (a server shared by concurrent runs counts all their work).</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.llm-stats")]
 public sealed record LlmStats(
     string Endpoint,

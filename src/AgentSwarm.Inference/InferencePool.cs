@@ -78,6 +78,9 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
     {
         private readonly LlmCounters _total = new();
         private readonly LlmCounters[] _perEndpoint = [.. endpoints.Select(_ => new LlmCounters())];
+
+        // Servers outlive runs (one per address, as real ones): a run reports the GPU time spent since it began.
+        private readonly double[] _busyAtStartMs = [.. endpoints.Select(e => e.Simulated?.Snapshot().BusyMs ?? 0)];
         private readonly ResponseCache _cache = new(options.CacheEntries);
         private readonly ConcurrentDictionary<UInt128, Task<LlmResponse>> _inFlight = new();
         private readonly string _models = string.Join(",", endpoints.Select(e => e.Address.Model).Distinct().Order(StringComparer.Ordinal));
@@ -137,7 +140,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
             for (var i = 0; i < endpoints.Length; i++)
             {
                 var endpoint = endpoints[i];
-                var busySeconds = endpoint.Simulated?.Snapshot().BusyMs / 1000.0 ?? 0;
+                var busySeconds = endpoint.Simulated is { } server ? (server.Snapshot().BusyMs - _busyAtStartMs[i]) / 1000.0 : 0;
                 perEndpoint[i] = _perEndpoint[i].Snapshot(endpoint.Address.Text, endpoint.InFlight, endpoint.Queued, endpoint.CircuitOpen, busySeconds);
                 queued += endpoint.Queued;
                 inFlight += endpoint.InFlight;
