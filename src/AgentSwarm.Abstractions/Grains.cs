@@ -68,8 +68,9 @@ public sealed record PartitionSetup(
 /// <param name="Agents">Agents actually stepped (idle agents without mail are skipped).</param>
 /// <param name="Delivered">Messages its agents sent that were accepted for delivery.</param>
 /// <param name="Dropped">Messages its agents addressed to an agent that is not their neighbour.</param>
+/// <param name="StateHash">The sum of its agents' state hashes this round (see the engine's StateHash); 0 when not asked for.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.partition-step-result")]
-public sealed record PartitionStepResult(RoundPartial Partial, int Agents, long Delivered, long Dropped);
+public sealed record PartitionStepResult(RoundPartial Partial, int Agents, long Delivered, long Dropped, ulong StateHash = 0);
 
 public enum SimulationState
 {

@@ -29,6 +29,7 @@ public abstract record ScenarioBroadcast;
 /// <summary>Shared by all agents of a round: travels by reference inside a silo.</summary>
 /// <param name="Agents">Agents in the run (what LLM agents are told about their population).</param>
 /// <param name="Rounds">Rounds the run is set to last.</param>
+/// <param name="Log">The run's event log settings (null: no log): the llm policy records calls, or replays them, by it.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.round-context")]
 public sealed record RoundContext(
     string RunId,
@@ -39,7 +40,8 @@ public sealed record RoundContext(
     PolicySpec Policy,
     ScenarioBroadcast? Broadcast,
     int Agents = 0,
-    int Rounds = 0);
+    int Rounds = 0,
+    RunLogSpec? Log = null);
 
 /// <summary>One agent's turn: the round's context plus its own inbox (and its edges the first time).</summary>
 [GenerateSerializer, Immutable, Alias("agentswarm.agent-step")]
@@ -67,6 +69,8 @@ public abstract record RoundStats
 /// <param name="AgentSteps">Agents stepped this round: every agent, less idle agents that had no mail.</param>
 /// <param name="Messages">Messages sent this round (read next round).</param>
 /// <param name="DroppedMessages">Messages addressed to a non-neighbour, which the engine refused.</param>
+/// <param name="StateHash">The round's state hash: the sum over agents of a hash of each one's action and the messages it sent.
+/// It does not depend on partitions or timing, so a replay must reproduce it; 0 when the run keeps no log.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.round-result")]
 public sealed record RoundResult(
     int Round,
@@ -74,4 +78,5 @@ public sealed record RoundResult(
     long AgentSteps,
     long Messages,
     long DroppedMessages,
-    RoundStats Stats);
+    RoundStats Stats,
+    ulong StateHash = 0);

@@ -1,6 +1,7 @@
 namespace AgentSwarm.Abstractions;
 
 /// <summary>Everything a run is a pure function of: scenario, population, seed, policy, topology.</summary>
+/// <param name="Log">Where the run's event log goes and what it replays from (null: no log). Not part of what the results depend on.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.run-spec")]
 public sealed record RunSpec(
     string Scenario,
@@ -10,7 +11,8 @@ public sealed record RunSpec(
     PolicySpec Policy,
     int Partitions,
     TopologySpec Topology,
-    ScenarioConfig Config)
+    ScenarioConfig Config,
+    RunLogSpec? Log = null)
 {
     /// <summary>The most agents one run may hold; agent indices must fit the engine's int-indexed arrays.</summary>
     public const int MaxAgents = 100_000_000;
@@ -70,3 +72,16 @@ public sealed record TopologySpec(
 {
     public static TopologySpec None { get; } = new(TopologyKind.None);
 }
+
+/// <summary>
+/// A run's event log. A run writes one (<see cref="Directory"/>); a replay or a resume reads the LLM responses of
+/// rounds up to <see cref="ReplayUntil"/> from another (<see cref="ReplayFrom"/>) instead of calling the backend.
+/// </summary>
+/// <param name="Directory">The log folder to write (null: write nothing, as a replay does).</param>
+/// <param name="WriteAfter">Rounds up to this one are already in the log (a resume): they are run again but not written.</param>
+/// <param name="ReplayFrom">The log folder whose recorded LLM responses stand in for the backend (null: none).</param>
+/// <param name="ReplayUntil">The last round whose LLM responses come from <see cref="ReplayFrom"/>; later rounds call the backend.</param>
+/// <param name="SnapshotEvery">Write every agent's memory every this many rounds, and after the last (0: never).</param>
+/// <param name="StopAfter">End the run, completed, after this round (0: run all rounds): a replay with --until.</param>
+[GenerateSerializer, Immutable, Alias("agentswarm.run-log-spec")]
+public sealed record RunLogSpec(string? Directory, int WriteAfter = 0, string? ReplayFrom = null, int ReplayUntil = 0, int SnapshotEvery = 0, int StopAfter = 0);

@@ -55,7 +55,7 @@ internal static class AgentSwarmCommand
 
     private static Command RunCommandLine(TextWriter output, TextWriter error)
     {
-        var scenario = new Argument<FileInfo>("scenario") { Description = "Scenario file (YAML), e.g. scenarios/guess-two-thirds.yaml" };
+        var scenario = new Argument<FileInfo?>("scenario") { Description = "Scenario file (YAML), e.g. scenarios/guess-two-thirds.yaml", Arity = ArgumentArity.ZeroOrOne };
         var agents = new Option<int?>("--agents", "-n") { Description = "Number of agents (overrides the file)" };
         var rounds = new Option<int?>("--rounds", "-r") { Description = "Number of rounds (overrides the file)" };
         var seed = new Option<ulong?>("--seed", "-s") { Description = "Random seed (overrides the file)" };
@@ -70,10 +70,13 @@ internal static class AgentSwarmCommand
         var concurrency = new Option<int?>("--concurrency") { Description = "Agents stepped at once across the run (0 = policy default)" };
         var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (default runs/<run id>)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the engine's log on stderr" };
+        var noLog = new Option<bool>("--no-log") { Description = "Do not write the event log (OUT/log/)" };
+        var snapshotEvery = new Option<int>("--snapshot-every") { Description = "Write every agent's memory into the log every N rounds and after the last (0: never)" };
+        var resume = new Option<DirectoryInfo?>("--resume") { Description = "Resume a stopped run from its log (OUT/log): rounds up to its last complete one are replayed, the rest run live" };
 
         var command = new Command("run", "Run a scenario on an embedded in-process silo and write summary.json and per-round results.")
         {
-            scenario, agents, rounds, seed, policy, llm, partitions, latency, concurrency, outDir, verbose,
+            scenario, agents, rounds, seed, policy, llm, partitions, latency, concurrency, outDir, verbose, noLog, snapshotEvery, resume,
         };
 
         command.SetAction(async (parse, cancellationToken) =>
@@ -90,8 +93,20 @@ internal static class AgentSwarmCommand
                 wait = parsed;
             }
 
+            if (parse.GetValue(scenario) is null && parse.GetValue(resume) is null)
+            {
+                await error.WriteLineAsync("error: give a scenario file, or --resume LOG to resume a stopped run");
+                return ExitCodes.BadInput;
+            }
+
+            if (parse.GetValue(snapshotEvery) < 0)
+            {
+                await error.WriteLineAsync("error: --snapshot-every: must be 0 (never) or a number of rounds");
+                return ExitCodes.BadInput;
+            }
+
             var options = new RunCommand.Options(
-                parse.GetRequiredValue(scenario).FullName,
+                parse.GetValue(scenario)?.FullName,
                 new RunOverrides(
                     parse.GetValue(agents),
                     parse.GetValue(rounds),
@@ -102,7 +117,10 @@ internal static class AgentSwarmCommand
                     parse.GetValue(concurrency),
                     parse.GetValue(llm) is { Length: > 0 } endpoints ? endpoints : null),
                 parse.GetValue(outDir)?.FullName,
-                parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+                parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
+                !parse.GetValue(noLog),
+                parse.GetValue(snapshotEvery),
+                parse.GetValue(resume)?.FullName);
             return await RunCommand.ExecuteAsync(options, Console(output), error, cancellationToken);
         });
         return command;

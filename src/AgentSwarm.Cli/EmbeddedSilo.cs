@@ -1,3 +1,4 @@
+using AgentSwarm.Replay;
 using System.Net;
 using System.Net.Sockets;
 using AgentSwarm.Engine;
@@ -49,6 +50,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
             silo.AddAgentSwarmEngine();
             silo.AddAgentSwarmScenarios();
             silo.AddAgentSwarmInference();
+            silo.AddAgentSwarmReplay();
         });
 
         var host = builder.Build();

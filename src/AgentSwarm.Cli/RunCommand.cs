@@ -1,22 +1,33 @@
 using System.Globalization;
 using AgentSwarm.Abstractions;
+using AgentSwarm.Replay;
 using AgentSwarm.Scenarios.Files;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
 using Spectre.Console;
 
 namespace AgentSwarm.Cli;
 
-/// <summary>`agentswarm run`: load and validate a scenario, run it on the embedded silo, write the results.</summary>
+/// <summary>`agentswarm run`: load and validate a scenario (or a stopped run's log), run it on the embedded silo, write the results and the log.</summary>
 internal static class RunCommand
 {
-    public sealed record Options(string ScenarioPath, RunOverrides Overrides, string? OutputDirectory, LogLevel LogLevel);
+    /// <param name="Log">Write the event log to the output folder's log/ (the default).</param>
+    /// <param name="SnapshotEvery">Write every agent's memory into the log every this many rounds (0: never).</param>
+    /// <param name="Resume">A stopped run's log: run it again from its last complete round instead of a scenario file.</param>
+    public sealed record Options(string? ScenarioPath, RunOverrides Overrides, string? OutputDirectory, LogLevel LogLevel, bool Log = true, int SnapshotEvery = 0, string? Resume = null);
 
     public static async Task<int> ExecuteAsync(Options options, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken)
     {
+        if (options.Resume is not null)
+        {
+            return await ResumeAsync(options, console, error, cancellationToken);
+        }
+
         RunSpec spec;
         try
         {
-            spec = ScenarioFile.Load(options.ScenarioPath, options.Overrides);
+            spec = ScenarioFile.Load(options.ScenarioPath!, options.Overrides);
         }
         catch (ScenarioFileException ex)
         {
@@ -26,12 +37,93 @@ internal static class RunCommand
 
         var runId = string.Create(CultureInfo.InvariantCulture, $"{spec.Scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
         var directory = options.OutputDirectory ?? Path.Combine(Environment.CurrentDirectory, "runs", runId);
-        if (RunOutput.HoldsARun(directory))
+        if (RunOutput.HoldsARun(directory) || Directory.Exists(Path.Combine(directory, "log")))
         {
             await error.WriteLineAsync($"error: --out: '{directory}' already holds a run's results; choose another folder (or delete it)");
             return ExitCodes.BadInput;
         }
 
+        if (options.Log)
+        {
+            spec = spec with { Log = new RunLogSpec(Path.Combine(directory, "log"), SnapshotEvery: options.SnapshotEvery) };
+        }
+
+        await using var silo = await EmbeddedSilo.StartAsync(options.LogLevel, cancellationToken);
+        return await RunAsync(silo, runId, spec, directory, console, error, cancellationToken);
+    }
+
+    /// <summary>
+    /// Resumes a stopped run: cuts its log back to the last complete round, runs those rounds again with the recorded
+    /// LLM responses in place of the backend (so they come out as they did), then runs the rest live, appending to the log.
+    /// </summary>
+    private static async Task<int> ResumeAsync(Options options, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (options.ScenarioPath is not null)
+        {
+            await error.WriteLineAsync("error: --resume: give the stopped run's log, not a scenario file: the log holds the scenario");
+            return ExitCodes.BadInput;
+        }
+
+        RunLog log;
+        try
+        {
+            log = RunLog.Open(options.Resume!);
+        }
+        catch (LogFormatException ex)
+        {
+            await error.WriteLineAsync($"error: --resume: {ex.Message}");
+            return ExitCodes.BadInput;
+        }
+
+        if (log.End is { State: nameof(SimulationState.Completed) } end)
+        {
+            await error.WriteLineAsync($"error: --resume: the run in '{log.Directory}' completed ({end.RoundsCompleted} rounds): nothing to resume");
+            return ExitCodes.BadInput;
+        }
+
+        var resumeAfter = log.LastCompleteRound;
+        var directory = options.OutputDirectory
+            ?? (Path.GetFileName(log.Directory) == "log" ? Path.GetDirectoryName(log.Directory)! : log.Directory + "-resumed");
+        if (log.ManifestEnd.Truncated)
+        {
+            await error.WriteLineAsync($"note: {log.ManifestEnd}");
+        }
+
+        await error.WriteLineAsync($"resuming run {log.Header.RunId} after round {resumeAfter} of {log.Header.Rounds} ({log.End?.State.ToLowerInvariant() ?? "cut off"}); rounds 1..{resumeAfter} run again from the log");
+        await using var silo = await EmbeddedSilo.StartAsync(options.LogLevel, cancellationToken);
+        RunSpec spec;
+        try
+        {
+            spec = SpecOf(silo, log);
+        }
+        catch (LogFormatException ex)
+        {
+            await error.WriteLineAsync($"error: --resume: {ex.Message}");
+            return ExitCodes.BadInput;
+        }
+
+        log.TruncateAfter(resumeAfter);
+        spec = spec with { Log = new RunLogSpec(log.Directory, resumeAfter, log.Directory, resumeAfter, log.Header.SnapshotEvery) };
+        var runId = string.Create(CultureInfo.InvariantCulture, $"{spec.Scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
+        return await RunAsync(silo, runId, spec, directory, console, error, cancellationToken);
+    }
+
+    /// <summary>The spec a log's header holds; throws <see cref="LogFormatException"/> when it does not decode.</summary>
+    public static RunSpec SpecOf(EmbeddedSilo silo, RunLog log)
+    {
+        try
+        {
+            return silo.Services.GetRequiredService<Serializer>().Deserialize<RunSpec>(log.Header.Spec)
+                ?? throw new LogFormatException($"{log.Directory}: the header's run spec is empty");
+        }
+        catch (Exception ex) when (ex is not LogFormatException)
+        {
+            throw new LogFormatException($"{log.Directory}: the header's run spec does not decode ({ex.Message}): the log was written by an incompatible agentswarm");
+        }
+    }
+
+    private static async Task<int> RunAsync(EmbeddedSilo silo, string runId, RunSpec spec, string directory, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken)
+    {
         RunOutput output;
         try
         {
@@ -45,7 +137,6 @@ internal static class RunCommand
 
         using (output)
         {
-            await using var silo = await EmbeddedSilo.StartAsync(options.LogLevel, cancellationToken);
             var view = new RunView(console, spec, console.Profile.Capabilities.Interactive);
             var driver = new SimulationDriver(silo.Client);
             var outcome = await view.ShowAsync(() => driver.RunAsync(

@@ -1,13 +1,16 @@
 using AgentSwarm.Abstractions;
 using AgentSwarm.Engine.Llm;
+using AgentSwarm.Engine.Logging;
 using AgentSwarm.Engine.Policies;
 using AgentSwarm.Engine.Scenarios;
 
 namespace AgentSwarm.Inference;
 
 /// <summary>Agents decide through an LLM: the scenario's mind writes the prompts and reads the answers; the pool serves the calls.</summary>
-public sealed class LlmPolicy(InferenceClient client) : IAgentPolicy
+public sealed class LlmPolicy(InferenceClient client, IEnumerable<IRunRecorder> recorders) : IAgentPolicy
 {
+    private readonly IRunRecorder? _recorder = recorders.FirstOrDefault();
+
     public string Name => PolicyNames.Llm;
 
     /// <summary>LLM calls wait long; enough agents must wait at once to keep every server slot busy.</summary>
@@ -22,6 +25,39 @@ public sealed class LlmPolicy(InferenceClient client) : IAgentPolicy
 
         var spec = turn.Context.Policy.Llm
             ?? throw new InvalidOperationException("the llm policy needs at least one endpoint (--llm KIND=ADDRESS)");
-        return llmMind.DecideWithLlmAsync(turn, client.For(turn.Context.RunId, spec), cancellationToken);
+        ILlmClient llm = client.For(turn.Context.RunId, spec);
+        if (turn.Context.Log is { } log && _recorder is not null)
+        {
+            llm = new LoggedTurnClient(llm, _recorder, turn, log);
+        }
+
+        return llmMind.DecideWithLlmAsync(turn, llm, cancellationToken);
+    }
+
+    /// <summary>
+    /// One turn's calls, numbered in the order the mind makes them: recorded in the run's log, or, for rounds a replay
+    /// or resume covers, answered from the log it replays (no backend is called).
+    /// </summary>
+    private sealed class LoggedTurnClient(ILlmClient inner, IRunRecorder recorder, AgentTurn turn, RunLogSpec log) : ILlmClient
+    {
+        private int _sequence;
+
+        public async ValueTask<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
+        {
+            var sequence = _sequence++;
+            var runId = turn.Context.RunId;
+            if (log.ReplayFrom is not null && turn.Round <= log.ReplayUntil)
+            {
+                return recorder.Recorded(runId, log, turn.Index, turn.Round, sequence);
+            }
+
+            var response = await inner.CompleteAsync(request, cancellationToken);
+            if (log.Directory is not null && turn.Round > log.WriteAfter)
+            {
+                recorder.LlmCall(runId, log, turn.Index, turn.Round, sequence, request, response);
+            }
+
+            return response;
+        }
     }
 }

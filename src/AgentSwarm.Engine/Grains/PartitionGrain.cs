@@ -1,5 +1,6 @@
 using Orleans.Placement;
 using AgentSwarm.Abstractions;
+using AgentSwarm.Engine.Logging;
 using AgentSwarm.Engine.Policies;
 using AgentSwarm.Engine.Scenarios;
 using Microsoft.Extensions.Logging;
@@ -16,8 +17,11 @@ namespace AgentSwarm.Engine.Grains;
 internal sealed partial class PartitionGrain(
     ScenarioCatalog scenarios,
     PolicyCatalog policies,
+    IEnumerable<IRunRecorder> recorders,
     ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
 {
+    private readonly IRunRecorder? _recorder = recorders.FirstOrDefault();
+
     private static readonly InboxMessage[] NoMail = [];
 
     /// <summary>Agents a partition activates at once during set-up: activation is CPU work, more in flight only queues.</summary>
@@ -51,7 +55,7 @@ internal sealed partial class PartitionGrain(
 
         // Create the population now: activation is the costliest thing an agent does, and belongs to set-up, not to round 1.
         var spec = setup.Spec;
-        var context = new RoundContext(setup.RunId, 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds);
+        var context = new RoundContext(setup.RunId, 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds, spec.Log);
         await ForEachAgentAsync(SetUpConcurrency, async i =>
         {
             await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).InitializeAsync(context, _neighbours[i]);
@@ -69,6 +73,10 @@ internal sealed partial class PartitionGrain(
         var outbox = new Outbox(setup.Bounds);
         var lastRound = context.Round >= setup.Spec.Rounds;
         var stepped = 0;
+
+        // A logged run (or a replay) keeps what each agent sent, for the log and the round's state hash.
+        var log = setup.Spec.Log;
+        var sent = log is not null ? new OutgoingMessage[]?[count] : null;
 
         await ForEachAgentAsync(Concurrency(setup.Spec, count), async i =>
         {
@@ -95,8 +103,23 @@ internal sealed partial class PartitionGrain(
             if (result.Outgoing is { Length: > 0 } outgoing)
             {
                 outbox.Add(_first + i, _neighbours[i], outgoing);
+                if (sent is not null)
+                {
+                    sent[i] = outgoing;
+                }
             }
         }, cancellationToken);
+
+        ulong hash = 0;
+        if (log is not null)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                hash += StateHash.Agent(_first + i, actions[i], sent![i]);
+            }
+
+            await RecordAsync(setup, context.Round, actions, sent!, hash, cancellationToken);
+        }
 
         // Hand over next round's mail before returning: the controller starts the next round only after every
         // partition has returned, so every message of round r is in its mailbox before round r + 1 begins.
@@ -121,7 +144,28 @@ internal sealed partial class PartitionGrain(
 
         await Task.WhenAll(deliveries);
         var partial = scenario.Reduce(context, _first, actions);
-        return new PartitionStepResult(partial, stepped, outbox.Delivered, outbox.Dropped);
+        return new PartitionStepResult(partial, stepped, outbox.Delivered, outbox.Dropped, hash);
+    }
+
+    /// <summary>Writes the round's records (and, every so many rounds, the agents' memories) before the round counts as done.</summary>
+    private async Task RecordAsync(PartitionSetup setup, int round, AgentAction[] actions, OutgoingMessage[]?[] sent, ulong hash, CancellationToken cancellationToken)
+    {
+        var log = setup.Spec.Log!;
+        if (_recorder is null || log.Directory is null || round <= log.WriteAfter)
+        {
+            return;
+        }
+
+        await _recorder.PartitionRoundAsync(setup.RunId, setup.Spec, setup.Index, round, _first, actions, sent, hash);
+        if (log.SnapshotEvery > 0 && (round % log.SnapshotEvery == 0 || round == setup.Spec.Rounds))
+        {
+            var snapshots = new AgentSnapshot[_neighbours.Length];
+            await ForEachAgentAsync(SetUpConcurrency, async i =>
+            {
+                snapshots[i] = await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).GetSnapshotAsync();
+            }, cancellationToken);
+            await _recorder.SnapshotsAsync(setup.RunId, setup.Spec, setup.Index, round, snapshots);
+        }
     }
 
     /// <summary>

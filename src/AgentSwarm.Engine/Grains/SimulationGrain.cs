@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using AgentSwarm.Abstractions;
+using AgentSwarm.Engine.Logging;
 using AgentSwarm.Engine.Policies;
 using AgentSwarm.Engine.Scenarios;
 using AgentSwarm.Engine.Topology;
@@ -18,8 +19,11 @@ internal sealed partial class SimulationGrain(
     ScenarioCatalog scenarios,
     PolicyCatalog policies,
     IOptions<EngineOptions> options,
+    IEnumerable<IRunRecorder> recorders,
     ILogger<SimulationGrain> logger) : Grain, ISimulationGrain
 {
+    private readonly IRunRecorder? _recorder = recorders.FirstOrDefault();
+
     private readonly List<RoundResult> _rounds = [];
     private readonly Stopwatch _clock = new();
     private readonly CancellationTokenSource _cancel = new();
@@ -129,6 +133,12 @@ internal sealed partial class SimulationGrain(
             await Task.Yield();
             LogStarting(logger, runId, spec.Scenario, spec.Agents, spec.Rounds, spec.Partitions, spec.Policy.Name);
             var scenario = scenarios.Get(spec.Scenario);
+            var recorder = spec.Log is { Directory: not null } ? _recorder : null;
+            if (recorder is not null)
+            {
+                await recorder.StartedAsync(runId, spec);
+            }
+
             await SetUpAsync(runId, spec, cancellationToken);
 
             ScenarioBroadcast? broadcast = null;
@@ -137,7 +147,7 @@ internal sealed partial class SimulationGrain(
                 cancellationToken.ThrowIfCancellationRequested();
                 this.DelayDeactivation(TimeSpan.FromHours(4));
                 _currentRound = round;
-                var context = new RoundContext(runId, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds);
+                var context = new RoundContext(runId, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds, spec.Log);
                 var started = Stopwatch.GetTimestamp();
                 var results = await Task.WhenAll(_partitions.Select(p => p.StepAsync(context, cancellationToken)))
                     .WaitAsync(cancellationToken);
@@ -151,9 +161,20 @@ internal sealed partial class SimulationGrain(
                     results.Sum(r => (long)r.Agents),
                     results.Sum(r => r.Delivered),
                     results.Sum(r => r.Dropped),
-                    stats);
+                    stats,
+                    results.Aggregate(0UL, (sum, r) => sum + r.StateHash));
+                if (recorder is not null && round > spec.Log!.WriteAfter)
+                {
+                    await recorder.RoundEndedAsync(runId, spec, result);
+                }
+
                 _rounds.Add(result);
                 LogRound(logger, runId, round, result.Elapsed.TotalSeconds);
+                if (spec.Log is { StopAfter: > 0 } stop && round >= stop.StopAfter)
+                {
+                    break;
+                }
+
                 if (round < spec.Rounds && scenario.IsFinished(context, stats))
                 {
                     LogFinishedEarly(logger, runId, round, spec.Rounds);
@@ -177,6 +198,18 @@ internal sealed partial class SimulationGrain(
         }
         finally
         {
+            if (spec.Log is { Directory: not null } && _recorder is not null)
+            {
+                try
+                {
+                    await _recorder.EndedAsync(runId, spec, _state, _rounds.Count, _error);
+                }
+                catch (Exception ex)
+                {
+                    LogLogFailed(logger, ex, runId);
+                }
+            }
+
             _currentRound = 0;
             _clock.Stop();
         }
@@ -232,6 +265,9 @@ internal sealed partial class SimulationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: cancelled during round {Round}")]
     private static partial void LogCancelled(ILogger logger, string runId, int round);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: the event log could not be closed")]
+    private static partial void LogLogFailed(ILogger logger, Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: failed during round {Round}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string runId, int round);

@@ -1,0 +1,32 @@
+using AgentSwarm.Abstractions;
+
+namespace AgentSwarm.Engine.Logging;
+
+/// <summary>
+/// Writes a run's event log, and serves the recorded LLM responses a replay or resume stands in for the backend.
+/// The engine calls it only for runs whose <see cref="RunSpec.Log"/> is set. Writes of round r are on disk before
+/// the controller records round r as complete, so a log's last complete round is always whole.
+/// </summary>
+public interface IRunRecorder
+{
+    /// <summary>The controller: the run's header (spec, seed, partitions), unless the log already has it (a resume).</summary>
+    ValueTask StartedAsync(string runId, RunSpec spec);
+
+    /// <summary>A partition's round: its agents' actions (first agent <paramref name="first"/>), what each sent, and their hash.</summary>
+    ValueTask PartitionRoundAsync(string runId, RunSpec spec, int partition, int round, int first, AgentAction[] actions, OutgoingMessage[]?[] sent, ulong hash);
+
+    /// <summary>A partition's agents' memories after a round (every <see cref="RunLogSpec.SnapshotEvery"/> rounds).</summary>
+    ValueTask SnapshotsAsync(string runId, RunSpec spec, int partition, int round, AgentSnapshot[] snapshots);
+
+    /// <summary>The controller: a round is complete (its statistics and state hash).</summary>
+    ValueTask RoundEndedAsync(string runId, RunSpec spec, RoundResult result);
+
+    /// <summary>The controller: how the run ended. Closes the run's writers on this silo.</summary>
+    ValueTask EndedAsync(string runId, RunSpec spec, SimulationState state, int roundsCompleted, string? error);
+
+    /// <summary>One LLM call of an agent's turn (<paramref name="sequence"/>: its place among the turn's calls).</summary>
+    void LlmCall(string runId, RunLogSpec log, int agent, int round, int sequence, LlmRequest request, LlmResponse response);
+
+    /// <summary>The recorded response of that call in <see cref="RunLogSpec.ReplayFrom"/>; throws if the log lacks it.</summary>
+    LlmResponse Recorded(string runId, RunLogSpec log, int agent, int round, int sequence);
+}

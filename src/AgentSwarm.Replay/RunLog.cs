@@ -1,0 +1,248 @@
+using AgentSwarm.Abstractions;
+using AgentSwarm.Engine.Logging;
+
+namespace AgentSwarm.Replay;
+
+/// <summary>
+/// A run's log folder, read: the manifest (header, the complete rounds, how the run ended), one stream per partition
+/// (actions, messages, snapshots) and the LLM streams (calls and their shared prompt table). Opening reads only the
+/// manifest; the other streams are read on demand, one record at a time.
+/// </summary>
+public sealed class RunLog
+{
+    private RunLog(string directory, RunHeaderRecord header, List<RoundEndRecord> rounds, RunEndRecord? end, StreamEnd manifestEnd)
+    {
+        Directory = directory;
+        Header = header;
+        Rounds = rounds;
+        End = end;
+        ManifestEnd = manifestEnd;
+    }
+
+    public string Directory { get; }
+
+    public RunHeaderRecord Header { get; }
+
+    /// <summary>The complete rounds, in order: a round is complete once its record is in the manifest.</summary>
+    public IReadOnlyList<RoundEndRecord> Rounds { get; }
+
+    /// <summary>How the run ended; null when the log was cut off (a crash) or the run is still going.</summary>
+    public RunEndRecord? End { get; }
+
+    public StreamEnd ManifestEnd { get; }
+
+    public int LastCompleteRound => Rounds.Count == 0 ? 0 : Rounds[^1].Round;
+
+    /// <summary>Opens a log folder (or a run's output folder holding log/); throws <see cref="LogFormatException"/> naming what is wrong.</summary>
+    public static RunLog Open(string path)
+    {
+        var directory = System.IO.Directory.Exists(Path.Combine(path, "log")) && !File.Exists(Path.Combine(path, LogFormat.Manifest))
+            ? Path.Combine(path, "log")
+            : path;
+        if (File.Exists(path))
+        {
+            directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (Path.GetFileName(path) != LogFormat.Manifest)
+            {
+                // A single stream file given: check it is one, then read its folder.
+                using var file = File.OpenRead(path);
+                LogStreamReader.CheckHeader(file, path);
+            }
+        }
+
+        var manifest = Path.Combine(directory, LogFormat.Manifest);
+        if (!File.Exists(manifest))
+        {
+            throw new LogFormatException(System.IO.Directory.Exists(directory)
+                ? $"{directory}: no {LogFormat.Manifest}: not an AgentSwarm log folder"
+                : $"{path}: no such log folder");
+        }
+
+        var box = new StreamEndBox();
+        RunHeaderRecord? header = null;
+        var rounds = new List<RoundEndRecord>();
+        RunEndRecord? end = null;
+        foreach (var record in LogStreamReader.Records(manifest, box))
+        {
+            switch (record)
+            {
+                case RunHeaderRecord h when header is null:
+                    header = h;
+                    break;
+                case RoundEndRecord r when header is not null:
+                    rounds.Add(r);
+                    break;
+                case RunEndRecord e when header is not null:
+                    end = e;
+                    break;
+                default:
+                    throw new LogFormatException($"{manifest}: unexpected {record.GetType().Name} {(header is null ? "before the run's header" : "in the manifest")}");
+            }
+        }
+
+        if (header is null)
+        {
+            throw new LogFormatException($"{manifest}: the manifest holds no run header (the run was cut off before it started)");
+        }
+
+        return new RunLog(directory, header, rounds, end, box.Value!);
+    }
+
+    public IEnumerable<string> PartitionFiles() =>
+        Enumerable.Range(0, Header.Partitions).Select(p => Path.Combine(Directory, LogFormat.PartitionFile(p))).Where(File.Exists);
+
+    public IEnumerable<string> LlmFiles() =>
+        System.IO.Directory.GetFiles(Directory, "llm-*.aslog").Order(StringComparer.Ordinal);
+
+    /// <summary>First agent of every partition, plus the agent count last (as the controller cut them).</summary>
+    public int[] Bounds() => Enumerable.Range(0, Header.Partitions + 1).Select(p => (int)((long)Header.Agents * p / Header.Partitions)).ToArray();
+
+    /// <summary>Partition records of complete rounds (up to <paramref name="until"/>), partition by partition.</summary>
+    public IEnumerable<PartitionRoundRecord> PartitionRounds(int until = int.MaxValue, int? partition = null)
+    {
+        var last = Math.Min(until, LastCompleteRound);
+        var files = partition is { } p ? [Path.Combine(Directory, LogFormat.PartitionFile(p))] : PartitionFiles();
+        foreach (var file in files)
+        {
+            foreach (var record in LogStreamReader.Records(file))
+            {
+                if (record is PartitionRoundRecord r && r.Round <= last)
+                {
+                    yield return r;
+                }
+            }
+        }
+    }
+
+    public IEnumerable<SnapshotRecord> Snapshots(int until = int.MaxValue)
+    {
+        var last = Math.Min(until, LastCompleteRound);
+        foreach (var file in PartitionFiles())
+        {
+            foreach (var record in LogStreamReader.Records(file))
+            {
+                if (record is SnapshotRecord s && s.Round <= last)
+                {
+                    yield return s;
+                }
+            }
+        }
+    }
+
+    /// <summary>LLM calls of complete rounds, each with its prompt read back from the prompt table.</summary>
+    public IEnumerable<(LlmCallRecord Call, LlmMessage[] Prompt)> LlmCalls(int until = int.MaxValue)
+    {
+        var last = Math.Min(until, LastCompleteRound);
+        foreach (var file in LlmFiles())
+        {
+            var texts = new Dictionary<ulong, string>();
+            foreach (var record in LogStreamReader.Records(file))
+            {
+                switch (record)
+                {
+                    case TextRecord t:
+                        texts[t.Id] = t.Text;
+                        break;
+                    case LlmCallRecord c when c.Round <= last:
+                        var prompt = new LlmMessage[c.Prompt.Length];
+                        for (var i = 0; i < prompt.Length; i++)
+                        {
+                            if (!texts.TryGetValue(c.Prompt[i], out var text))
+                            {
+                                throw new LogFormatException($"{file}: the call of agent {c.Agent} in round {c.Round} uses prompt text {c.Prompt[i]:x16}, which the prompt table lacks");
+                            }
+
+                            prompt[i] = new LlmMessage((LlmRole)c.Roles[i], text);
+                        }
+
+                        yield return (c, prompt);
+                        break;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Checks the log against itself: every partition record's actions and messages against the hash written with them,
+    /// and every round's partition hashes against the round's. Returns the problems, each naming its round.
+    /// </summary>
+    public List<string> SelfCheck(int until = int.MaxValue)
+    {
+        var problems = new List<string>();
+        var sums = new Dictionary<int, ulong>();
+        var seen = new Dictionary<int, int>();
+        foreach (var record in PartitionRounds(until))
+        {
+            ulong hash = 0;
+            for (var i = 0; i < record.Numbers.Length; i++)
+            {
+                var count = record.SentOffsets[i + 1] - record.SentOffsets[i];
+                var sent = new OutgoingMessage[count];
+                for (var m = 0; m < count; m++)
+                {
+                    sent[m] = new OutgoingMessage(record.SentTo[record.SentOffsets[i] + m], record.SentText[record.SentOffsets[i] + m]);
+                }
+
+                hash += StateHash.Agent(record.First + i, new AgentAction(record.Numbers[i], record.Texts?[i]), sent);
+            }
+
+            if (hash != record.StateHash)
+            {
+                problems.Add($"round {record.Round}: partition {record.Partition}'s recorded actions and messages do not match their hash (recorded {record.StateHash:x16}, computed {hash:x16})");
+            }
+
+            sums[record.Round] = sums.GetValueOrDefault(record.Round) + record.StateHash;
+            seen[record.Round] = seen.GetValueOrDefault(record.Round) + 1;
+        }
+
+        foreach (var round in Rounds.Where(r => r.Round <= until))
+        {
+            if (seen.GetValueOrDefault(round.Round) != Header.Partitions)
+            {
+                problems.Add($"round {round.Round}: {seen.GetValueOrDefault(round.Round)} of {Header.Partitions} partition records");
+            }
+            else if (sums[round.Round] != round.StateHash)
+            {
+                problems.Add($"round {round.Round}: the partitions' hashes add up to {sums[round.Round]:x16}, the round's is {round.StateHash:x16}");
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// Cuts the log back to its last complete round (or <paramref name="round"/>), for a resume: every stream keeps
+    /// only its records of rounds up to it (and its prompt table), a cut-off frame is dropped, and the manifest loses
+    /// its end record. Each file is rewritten beside itself and then renamed over it.
+    /// </summary>
+    public void TruncateAfter(int round)
+    {
+        foreach (var file in System.IO.Directory.GetFiles(Directory, "*.aslog"))
+        {
+            var kept = new List<LogRecord>();
+            var temporary = file + ".tmp";
+            File.Delete(temporary);
+            using (var writer = LogStreamWriter.Open(temporary))
+            {
+                foreach (var record in LogStreamReader.Records(file))
+                {
+                    if (record is RunEndRecord || record.RecordRound > round)
+                    {
+                        continue;
+                    }
+
+                    kept.Add(record);
+                    if (kept.Count >= 4096 || record is PartitionRoundRecord or RoundEndRecord or RunHeaderRecord)
+                    {
+                        writer.WriteFrame(kept);
+                        kept.Clear();
+                    }
+                }
+
+                writer.WriteFrame(kept);
+            }
+
+            File.Move(temporary, file, overwrite: true);
+        }
+    }
+}
