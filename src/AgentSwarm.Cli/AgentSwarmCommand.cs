@@ -50,6 +50,9 @@ internal static class AgentSwarmCommand
         var root = new RootCommand("AgentSwarm: actor-based simulation of very large populations of LLM-driven agents, on Orleans.");
         root.Add(RunCommandLine(output, error));
         root.Add(BenchCommandLine(output, error));
+        root.Add(ReplayCommandLine(output, error));
+        root.Add(ReportCommandLine(output, error));
+        root.Add(InspectCommandLine(output, error));
         return root;
     }
 
@@ -123,6 +126,40 @@ internal static class AgentSwarmCommand
                 parse.GetValue(resume)?.FullName);
             return await RunCommand.ExecuteAsync(options, Console(output), error, cancellationToken);
         });
+        return command;
+    }
+
+    private static Command ReplayCommandLine(TextWriter output, TextWriter error)
+    {
+        var log = new Argument<DirectoryInfo>("log") { Description = "A run's log folder (OUT/log) or its output folder" };
+        var until = new Option<int?>("--until") { Description = "Replay rounds 1..ROUND only" };
+        var verify = new Option<bool>("--verify") { Description = "Check every round's state hash and statistics against the recording (exit 1 on a difference)" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the engine's log on stderr" };
+        var command = new Command("replay", "Run a logged simulation again from its log, with the recorded LLM responses in place of the backend.") { log, until, verify, verbose };
+        command.SetAction(async (parse, cancellationToken) => await ReplayCommand.ExecuteAsync(
+            new ReplayCommand.Options(parse.GetRequiredValue(log).FullName, parse.GetValue(until), parse.GetValue(verify), parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning),
+            Console(output),
+            error,
+            cancellationToken));
+        return command;
+    }
+
+    private static Command ReportCommandLine(TextWriter output, TextWriter error)
+    {
+        var log = new Argument<DirectoryInfo>("log") { Description = "A run's log folder (OUT/log) or its output folder" };
+        var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Report folder (default: report/ beside the log)" };
+        var command = new Command("report", "Per-round tables, PNG charts, and CSV and Parquet exports (one table per record kind) of a run's log.") { log, outDir };
+        command.SetAction(async (parse, _) => await ReportCommand.ExecuteAsync(parse.GetRequiredValue(log).FullName, parse.GetValue(outDir)?.FullName, Console(output), error));
+        return command;
+    }
+
+    private static Command InspectCommandLine(TextWriter output, TextWriter error)
+    {
+        var log = new Argument<DirectoryInfo>("log") { Description = "A run's log folder (OUT/log) or its output folder" };
+        var agent = new Option<int>("--agent", "-a") { Description = "The agent's index", Required = true };
+        var round = new Option<int?>("--round", "-r") { Description = "Only this round" };
+        var command = new Command("inspect", "One agent round by round from a run's log: inbox, LLM prompts and responses, action, messages sent, memory.") { log, agent, round };
+        command.SetAction(async (parse, _) => await InspectCommand.ExecuteAsync(parse.GetRequiredValue(log).FullName, parse.GetValue(agent), parse.GetValue(round), output, error));
         return command;
     }
 
