@@ -135,9 +135,10 @@ internal static class AgentSwarmCommand
         var until = new Option<int?>("--until") { Description = "Replay rounds 1..ROUND only" };
         var verify = new Option<bool>("--verify") { Description = "Check every round's state hash and statistics against the recording (exit 1 on a difference)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the engine's log on stderr" };
-        var command = new Command("replay", "Run a logged simulation again from its log, with the recorded LLM responses in place of the backend.") { log, until, verify, verbose };
+        var fromRecords = new Option<bool>("--from-records") { Description = "Recompute the rounds from the recorded actions instead of running the agents again (fast)" };
+        var command = new Command("replay", "Run a logged simulation again from its log, with the recorded LLM responses in place of the backend.") { log, until, verify, fromRecords, verbose };
         command.SetAction(async (parse, cancellationToken) => await ReplayCommand.ExecuteAsync(
-            new ReplayCommand.Options(parse.GetRequiredValue(log).FullName, parse.GetValue(until), parse.GetValue(verify), parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning),
+            new ReplayCommand.Options(parse.GetRequiredValue(log).FullName, parse.GetValue(until), parse.GetValue(verify), parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning, parse.GetValue(fromRecords)),
             Console(output),
             error,
             cancellationToken));
