@@ -273,7 +273,13 @@ internal static class AgentSwarmCommand
             return await InferenceBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 
-        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, inference };
+        var logAgents = new Option<int>("--agents", "-n") { Description = "Agents", DefaultValueFactory = _ => 1_000_000 };
+        var logRounds = new Option<int>("--rounds", "-r") { Description = "Rounds", DefaultValueFactory = _ => 5 };
+        var logBench = new Command("log", "The event log: its cost per round and bytes per agent-step on heuristic guess-2/3, and replay speed.") { logAgents, logRounds };
+        logBench.SetAction(async (parse, cancellationToken) =>
+            await LogBench.ExecuteAsync(Math.Max(1, parse.GetValue(logAgents)), Math.Max(1, parse.GetValue(logRounds)), output, error, cancellationToken));
+
+        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, inference, logBench };
     }
 
     private static IAnsiConsole Console(TextWriter output)

@@ -135,7 +135,7 @@ internal static class ReplayCommand
     /// merged in partition order, the broadcast passed on, as the controller does; no agent runs. The state hash is
     /// the recorded one (--verify checks the records against it).
     /// </summary>
-    private static RunOutcome FromRecords(RunLog log, RunSpec spec, IScenario scenario, int until, RunView view)
+    public static RunOutcome FromRecords(RunLog log, RunSpec spec, IScenario scenario, int until, RunView? view)
     {
         var clock = Stopwatch.StartNew();
         var byRound = log.PartitionRounds(until).GroupBy(r => r.Round).ToDictionary(g => g.Key, g => g.OrderBy(r => r.Partition).ToList());
@@ -162,7 +162,7 @@ internal static class ReplayCommand
             var recorded = log.Rounds[round - 1];
             var result = new RoundResult(round, Stopwatch.GetElapsedTime(started), recorded.AgentSteps, recorded.Messages, recorded.DroppedMessages, stats, recorded.StateHash);
             rounds.Add(result);
-            view.OnRound(result);
+            view?.OnRound(result);
         }
 
         var status = new SimulationStatus("replay", SimulationState.Completed, spec.Agents, spec.Rounds, spec.Partitions, rounds.Count, 0, 0, clock.Elapsed, TimeSpan.Zero, rounds[^1], null);
