@@ -21,11 +21,12 @@ internal static class Charts
             var byRound = Values(actions, "round");
             var numbers = Values(actions, "number");
             var top = Math.Max(100, numbers.Where(double.IsFinite).DefaultIfEmpty(100).Max());
-            foreach (var r in roundNumbers)
+            var targets = Values(rounds, "target");
+            for (var row = 0; row < roundNumbers.Length; row++)
             {
+                var r = roundNumbers[row];
                 var guesses = numbers.Where((_, i) => byRound[i] == r && double.IsFinite(numbers[i]) && numbers[i] >= 0 && numbers[i] <= top).ToArray();
-                var target = Values(rounds, "target")[(int)r - 1];
-                files.Add(Histogram(directory, (int)r, guesses, top, target));
+                files.Add(Histogram(directory, (int)r, guesses, top, targets[row]));
             }
 
             files.Add(Lines(directory, "mean-target.png", "Mean guess and target by round", "round", "value", roundNumbers,
@@ -58,7 +59,13 @@ internal static class Charts
     private static double[] Values(ExportTable table, string column)
     {
         var found = table.Columns.Single(c => c.Name == column);
-        return [.. Enumerable.Range(0, found.Count).Select(i => double.Parse(found.Cell(i), CultureInfo.InvariantCulture))];
+        var values = new double[found.Count];
+        for (var i = 0; i < values.Length; i++)
+        {
+            values[i] = found.Number(i);
+        }
+
+        return values;
     }
 
     private static double Percentile(IEnumerable<double> values, double p)

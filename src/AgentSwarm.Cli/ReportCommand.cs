@@ -184,6 +184,9 @@ internal sealed class ExportTable(string name)
 
         string Cell(int row);
 
+        /// <summary>A numeric cell as a double (NaN for text), for charts.</summary>
+        double Number(int row);
+
         Task WriteAsync(ParquetRowGroupWriter group, int start, int count);
     }
 
@@ -264,6 +267,14 @@ internal sealed class ExportTable(string name)
         public void Add(T value) => _values.Add(value);
 
         public string Cell(int row) => format(_values[row]);
+
+        public double Number(int row) => _values[row] switch
+        {
+            int i => i,
+            long l => l,
+            double d => d,
+            _ => double.NaN,
+        };
 
         public Task WriteAsync(ParquetRowGroupWriter group, int start, int count) => _values switch
         {

@@ -94,8 +94,8 @@ public sealed class RunLog
     public IEnumerable<string> LlmFiles() =>
         System.IO.Directory.GetFiles(Directory, "llm-*.aslog").Order(StringComparer.Ordinal);
 
-    /// <summary>First agent of every partition, plus the agent count last (as the controller cut them).</summary>
-    public int[] Bounds() => Enumerable.Range(0, Header.Partitions + 1).Select(p => (int)((long)Header.Agents * p / Header.Partitions)).ToArray();
+    /// <summary>First agent of every partition, plus the agent count last (as the controller cut them; the header keeps them).</summary>
+    public int[] Bounds() => Header.Bounds;
 
     /// <summary>Partition records of complete rounds (up to <paramref name="until"/>), partition by partition.</summary>
     public IEnumerable<PartitionRoundRecord> PartitionRounds(int until = int.MaxValue, int? partition = null)
