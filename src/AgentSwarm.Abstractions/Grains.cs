@@ -2,59 +2,130 @@ using Orleans.Concurrency;
 
 namespace AgentSwarm.Abstractions;
 
-/// <summary>The scenario controller of one run, keyed by run id.</summary>
+/// <summary>The scenario controller of one run, keyed by run id. Its run record is durable: it outlives its silo.</summary>
+[Alias("agentswarm.simulation")]
 public interface ISimulationGrain : IGrainWithStringKey
 {
     /// <summary>Builds the population and starts the rounds; returns once the run is under way.</summary>
+    [Alias("start")]
     Task StartAsync(RunSpec spec);
 
+    [Alias("status")]
     Task<SimulationStatus> GetStatusAsync();
 
+    /// <summary>The run's spec (with its log folder), where its partitions are, how it survived lost silos; null if it never started.</summary>
+    [Alias("info")]
+    Task<RunInfo?> GetInfoAsync();
+
     /// <summary>Rounds finished so far, starting with round <paramref name="fromRound"/> (1-based).</summary>
+    [Alias("rounds")]
     Task<RoundResult[]> GetRoundsAsync(int fromRound);
 
     /// <summary>Stops the run, mid-round if need be; finished rounds are kept.</summary>
+    [Alias("cancel")]
     Task CancelAsync();
+
+    /// <summary>Wakes the controller (a watchdog calls it): a run whose controller was lost picks up from its durable record.</summary>
+    [Alias("ensure-running")]
+    Task<SimulationState> EnsureRunningAsync();
 }
 
 /// <summary>Owns a contiguous range of agents and their mailboxes. Key: partition index + run id.</summary>
+[Alias("agentswarm.partition")]
 public interface IPartitionGrain : IGrainWithIntegerCompoundKey
 {
-    /// <summary>Takes its agents and edges and creates (activates) every agent, so the first round pays no set-up.</summary>
+    /// <summary>Takes its agents and edges and creates (activates) every agent, so the first round pays no set-up. Returns its silo.</summary>
     [ResponseTimeout("1.00:00:00")]
-    Task InitializeAsync(PartitionSetup setup, CancellationToken cancellationToken = default);
+    [Alias("initialize")]
+    Task<string> InitializeAsync(PartitionSetup setup, CancellationToken cancellationToken = default);
 
     /// <summary>Steps every agent of the partition once and returns the reduction of their actions.</summary>
     /// <remarks>A step waits on every agent, and agents may wait on an LLM: far past Orleans' 30 s default.</remarks>
     [ResponseTimeout("1.00:00:00")]
+    [Alias("step")]
     Task<PartitionStepResult> StepAsync(RoundContext context, CancellationToken cancellationToken = default);
 
     /// <summary>Mail for the next round from another partition. Interleaves with a running step, which awaits these calls.</summary>
+    /// <param name="epoch">The run's epoch (see <see cref="RoundContext.Epoch"/>): mail of an abandoned attempt is dropped.</param>
     [AlwaysInterleave]
-    Task DeliverAsync(int round, MessageBatch batch);
+    [Alias("deliver")]
+    Task DeliverAsync(int epoch, int round, MessageBatch batch);
 
     /// <summary>Agents stepped so far in the round under way (or created so far, during set-up).</summary>
     [AlwaysInterleave]
+    [Alias("progress")]
     Task<int> GetProgressAsync();
+
+    /// <summary>
+    /// Rolls the partition back to its checkpoint of round <paramref name="round"/> (0: to the start) after a silo was
+    /// lost: agents get their saved minds back, the log's partition stream is cut back to <paramref name="logRound"/>,
+    /// and mail of later rounds is dropped. Returns its silo.
+    /// </summary>
+    [ResponseTimeout("1.00:00:00")]
+    [Alias("restore")]
+    Task<string> RestoreAsync(PartitionSetup setup, int round, int epoch, int logRound, CancellationToken cancellationToken = default);
+
+    /// <summary>After every partition restored: sends again the mail its agents sent in the checkpoint's round.</summary>
+    [Alias("redeliver")]
+    Task RedeliverAsync(int epoch);
+
+    /// <summary>The run is over: deactivates the partition's agents, then the partition itself.</summary>
+    [ResponseTimeout("01:00:00")]
+    [Alias("release")]
+    Task ReleaseAsync();
 }
 
 /// <summary>One agent of a run. Key: agent index + run id.</summary>
+[Alias("agentswarm.agent")]
 public interface IAgentGrain : IGrainWithIntegerCompoundKey
 {
     /// <summary>Creates the agent's mind (profile from seed and index, empty memory) and takes its edges.</summary>
+    [Alias("initialize")]
     Task InitializeAsync(RoundContext context, int[] neighbours);
 
     /// <summary>One turn. May wait on an LLM, so it gets a long timeout; cancellation stops it.</summary>
     [ResponseTimeout("01:00:00")]
+    [Alias("step")]
     Task<AgentStepResult> StepAsync(AgentStep step, CancellationToken cancellationToken = default);
 
+    [Alias("snapshot")]
     Task<AgentSnapshot> GetSnapshotAsync();
+
+    /// <summary>Rebuilds the mind from seed and index, then takes back its saved state (null: a fresh mind) as of round <paramref name="lastRound"/>.</summary>
+    [Alias("restore")]
+    Task RestoreAsync(RoundContext context, int[] neighbours, byte[]? state, int lastRound);
+
+    /// <summary>The run is over: the agent deactivates.</summary>
+    [Alias("release")]
+    Task ReleaseAsync();
 }
+
+/// <summary>The cluster's list of runs (one grain, key <see cref="Key"/>): what `agentswarm runs` shows and what watchdogs keep alive.</summary>
+[Alias("agentswarm.run-registry")]
+public interface IRunRegistryGrain : IGrainWithStringKey
+{
+    public const string Key = "runs";
+
+    [Alias("update")]
+    Task UpdateAsync(RunEntry entry);
+
+    [Alias("list")]
+    Task<RunEntry[]> ListAsync();
+
+    /// <summary>Runs not yet completed, cancelled or failed.</summary>
+    [Alias("active")]
+    Task<string[]> ActiveAsync();
+}
+
+/// <summary>One run as the registry lists it.</summary>
+[GenerateSerializer, Immutable, Alias("agentswarm.run-entry")]
+public sealed record RunEntry(string RunId, string Scenario, int Agents, int Rounds, SimulationState State, DateTime CreatedUtc, DateTime UpdatedUtc);
 
 /// <summary>Everything a partition needs to run its agents.</summary>
 /// <param name="Offsets">CSR offsets of the partition's agents' edges, relative to <see cref="Targets"/>; length = agents + 1.</param>
 /// <param name="Targets">Neighbour indices (global) of the partition's agents.</param>
 /// <param name="Bounds">First agent index of every partition, plus the agent count last: the post office's address book.</param>
+/// <param name="CheckpointEvery">Save the partition's agents' minds every this many rounds (0: never).</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.partition-setup")]
 public sealed record PartitionSetup(
     string RunId,
@@ -62,7 +133,8 @@ public sealed record PartitionSetup(
     RunSpec Spec,
     int[] Bounds,
     int[] Offsets,
-    int[] Targets);
+    int[] Targets,
+    int CheckpointEvery = 0);
 
 /// <summary>A partition's share of a round: the scenario's partial aggregate plus the post office's counters.</summary>
 /// <param name="Agents">Agents actually stepped (idle agents without mail are skipped).</param>
@@ -71,6 +143,85 @@ public sealed record PartitionSetup(
 /// <param name="StateHash">The sum of its agents' state hashes this round (see the engine's StateHash); 0 when not asked for.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.partition-step-result")]
 public sealed record PartitionStepResult(RoundPartial Partial, int Agents, long Delivered, long Dropped, ulong StateHash = 0);
+
+/// <summary>A partition's saved state after a round: one grain-storage write per partition, not one per agent.</summary>
+/// <param name="Minds">Every agent's mind as its <c>Save</c> wrote it, back to back; <see cref="MindOffsets"/> has agents + 1 entries.</param>
+/// <param name="Idle">Agents idle until mail arrives, and (<see cref="IdleNumbers"/>, <see cref="IdleTexts"/>) the action each keeps meanwhile.</param>
+/// <param name="Sent">The mail its agents sent in <see cref="Round"/>, for the next round: sent again on restore.</param>
+[GenerateSerializer, Alias("agentswarm.partition-checkpoint")]
+public sealed class PartitionCheckpoint
+{
+    [Id(0)] public int Round { get; set; }
+
+    [Id(1)] public byte[] Minds { get; set; } = [];
+
+    [Id(2)] public int[] MindOffsets { get; set; } = [];
+
+    [Id(3)] public bool[] Idle { get; set; } = [];
+
+    [Id(4)] public double[] IdleNumbers { get; set; } = [];
+
+    [Id(5)] public string?[] IdleTexts { get; set; } = [];
+
+    [Id(6)] public MessageBatch? Sent { get; set; }
+}
+
+/// <summary>The controller's durable record: enough to pick the run up on another silo.</summary>
+[GenerateSerializer, Alias("agentswarm.run-record")]
+public sealed class RunRecord
+{
+    [Id(0)] public RunSpec? Spec { get; set; }
+
+    [Id(1)] public SimulationState State { get; set; }
+
+    [Id(2)] public List<RoundResult> Rounds { get; set; } = [];
+
+    /// <summary>The last round every partition has a checkpoint of (0: none yet).</summary>
+    [Id(3)] public int CheckpointRound { get; set; }
+
+    /// <summary>Bumped by every recovery, so mail of an abandoned attempt is told apart.</summary>
+    [Id(4)] public int Epoch { get; set; }
+
+    [Id(5)] public string? Error { get; set; }
+
+    [Id(6)] public TimeSpan SetupTime { get; set; }
+
+    /// <summary>When the run ended (null while it runs); its wall time counts from <see cref="CreatedUtc"/> whichever silo drove it.</summary>
+    [Id(7)] public DateTime? FinishedUtc { get; set; }
+
+    [Id(8)] public DateTime CreatedUtc { get; set; }
+
+    [Id(9)] public string[] PartitionSilos { get; set; } = [];
+
+    [Id(10)] public List<RunRecovery> Recoveries { get; set; } = [];
+
+    [Id(11)] public LlmRunStats? Llm { get; set; }
+
+    [Id(12)] public int CheckpointEvery { get; set; }
+}
+
+/// <summary>What happened when the run lost a silo (or its controller) and went on.</summary>
+/// <param name="Round">The round under way when the loss was noticed.</param>
+/// <param name="RolledBackTo">The checkpoint round the partitions went back to (0: the start).</param>
+/// <param name="Reason">The failure as Orleans reported it.</param>
+/// <param name="Resumed">When the run was stepping again.</param>
+[GenerateSerializer, Immutable, Alias("agentswarm.run-recovery")]
+public sealed record RunRecovery(int Round, int RolledBackTo, string Reason, DateTime NoticedUtc, DateTime ResumedUtc, string[] PartitionSilos);
+
+/// <summary>A run as a client sees it: spec, placement, recoveries.</summary>
+/// <param name="ControllerSilo">The silo that hosts the controller now.</param>
+/// <param name="PartitionSilos">The silo of each partition, by index.</param>
+[GenerateSerializer, Immutable, Alias("agentswarm.run-info")]
+public sealed record RunInfo(
+    string RunId,
+    RunSpec Spec,
+    string ControllerSilo,
+    string[] PartitionSilos,
+    RunRecovery[] Recoveries,
+    int CheckpointEvery,
+    int CheckpointRound,
+    DateTime CreatedUtc,
+    LlmRunStats? Llm);
 
 public enum SimulationState
 {
@@ -111,3 +262,22 @@ public sealed record AgentSnapshot(
     string[] Memory,
     LlmMessage[]? Transcript = null,
     Dictionary<string, int>? Counters = null);
+
+/// <summary>An agent came back on a silo without the memory it had (its silo was lost): the run must restore from a checkpoint.</summary>
+[GenerateSerializer, Alias("agentswarm.agent-state-lost")]
+public sealed class AgentStateLostException : Exception
+{
+    public AgentStateLostException()
+    {
+    }
+
+    public AgentStateLostException(string message)
+        : base(message)
+    {
+    }
+
+    public AgentStateLostException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -177,14 +177,21 @@ public static class LatencyHistogram
 }
 
 /// <summary>The pool's entry point: a batch of requests from one silo's agents, for one run.</summary>
+[Alias("agentswarm.inference")]
 public interface IInferenceGrain : IGrainWithStringKey
 {
     /// <summary>Answers every request of the batch (failures as values). LLM calls are long, so the timeout is too.</summary>
     [ResponseTimeout("02:00:00")]
     [AlwaysInterleave]
+    [Alias("complete")]
     Task<LlmResponse[]> CompleteAsync(string runId, LlmSpec spec, LlmRequest[] requests, CancellationToken cancellationToken = default);
 
     /// <summary>This silo's counters for the run, or null when this silo has served none of it.</summary>
     [AlwaysInterleave]
+    [Alias("stats")]
     Task<LlmRunStats?> GetStatsAsync(string runId);
+
+    /// <summary>The run is over: drops its counters, response cache and endpoints on this silo and returns the final counters.</summary>
+    [Alias("release")]
+    Task<LlmRunStats?> ReleaseRunAsync(string runId);
 }

@@ -30,6 +30,7 @@ public abstract record ScenarioBroadcast;
 /// <param name="Agents">Agents in the run (what LLM agents are told about their population).</param>
 /// <param name="Rounds">Rounds the run is set to last.</param>
 /// <param name="Log">The run's event log settings (null: no log): the llm policy records calls, or replays them, by it.</param>
+/// <param name="Epoch">Bumped each time the run recovers from a lost silo; mail of an older epoch is dropped.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.round-context")]
 public sealed record RoundContext(
     string RunId,
@@ -41,17 +42,21 @@ public sealed record RoundContext(
     ScenarioBroadcast? Broadcast,
     int Agents = 0,
     int Rounds = 0,
-    RunLogSpec? Log = null);
+    RunLogSpec? Log = null,
+    int Epoch = 0);
 
 /// <summary>One agent's turn: the round's context plus its own inbox (and its edges the first time).</summary>
+/// <param name="Checkpoint">Return the mind's saved state with the result (the partition checkpoints this round).</param>
+/// <param name="IdleState">Return the saved state if the agent goes idle (it may be skipped in the next checkpoint's round).</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.agent-step")]
-public sealed record AgentStep(RoundContext Context, InboxMessage[] Inbox, int[]? Neighbours);
+public sealed record AgentStep(RoundContext Context, InboxMessage[] Inbox, int[]? Neighbours, bool Checkpoint = false, bool IdleState = false);
 
 /// <summary>What an agent returns from its turn: its action and its messages for the next round.</summary>
 /// <param name="Idle">The agent has nothing to do until mail arrives: its partition may skip it (keeping this action)
 /// in rounds where its inbox is empty, except the run's last round.</param>
+/// <param name="State">The mind's saved state after this turn, when the step asked for a checkpoint.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.agent-step-result")]
-public sealed record AgentStepResult(AgentAction Action, OutgoingMessage[]? Outgoing, bool Idle = false);
+public sealed record AgentStepResult(AgentAction Action, OutgoingMessage[]? Outgoing, bool Idle = false, byte[]? State = null);
 
 /// <summary>A partition's reduction of its agents' actions, merged by the controller in partition order.</summary>
 [GenerateSerializer, Immutable, Alias("agentswarm.round-partial")]

@@ -83,5 +83,7 @@ public sealed record TopologySpec(
 /// <param name="ReplayUntil">The last round whose LLM responses come from <see cref="ReplayFrom"/>; later rounds call the backend.</param>
 /// <param name="SnapshotEvery">Write every agent's memory every this many rounds, and after the last (0: never).</param>
 /// <param name="StopAfter">End the run, completed, after this round (0: run all rounds): a replay with --until.</param>
+/// <param name="ReplayPartial">A round a lost silo interrupted: its calls already in <see cref="ReplayFrom"/> are answered from
+/// there, the others are made (and recorded); so no call whose response was recorded is paid twice (0: none).</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.run-log-spec")]
-public sealed record RunLogSpec(string? Directory, int WriteAfter = 0, string? ReplayFrom = null, int ReplayUntil = 0, int SnapshotEvery = 0, int StopAfter = 0);
+public sealed record RunLogSpec(string? Directory, int WriteAfter = 0, string? ReplayFrom = null, int ReplayUntil = 0, int SnapshotEvery = 0, int StopAfter = 0, int ReplayPartial = 0);

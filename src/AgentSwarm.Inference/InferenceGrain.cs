@@ -17,4 +17,11 @@ internal sealed class InferenceGrain(InferencePool pool, ILocalSiloDetails silo)
     }
 
     public Task<LlmRunStats?> GetStatsAsync(string runId) => Task.FromResult(pool.Stats(runId, silo.SiloAddress.ToString()));
+
+    public Task<LlmRunStats?> ReleaseRunAsync(string runId)
+    {
+        // One grain per run and shard: once the run is over it has nothing left to do.
+        DeactivateOnIdle();
+        return Task.FromResult(pool.EndRun(runId, silo.SiloAddress.ToString()));
+    }
 }

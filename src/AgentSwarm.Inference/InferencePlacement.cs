@@ -10,9 +10,9 @@ namespace AgentSwarm.Inference;
 public sealed class InferencePlacementStrategy : PlacementStrategy
 {
     /// <summary>Silo metadata key listing a silo's roles, comma-separated (<c>agents,inference</c>).</summary>
-    public const string RolesKey = "agentswarm.roles";
+    public const string RolesKey = Engine.SiloRoles.Key;
 
-    public const string InferenceRole = "inference";
+    public const string InferenceRole = Engine.SiloRoles.Inference;
 }
 
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false)]

@@ -38,6 +38,12 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
     /// <summary>This silo's counters for a run, or null when it served none of it.</summary>
     public LlmRunStats? Stats(string runId, string silo) => _runs.TryGetValue(runId, out var run) ? run.Stats(silo) : null;
 
+    /// <summary>Drops a finished run's counters, response cache and in-flight table; returns its final counters (null: none here).</summary>
+    public LlmRunStats? EndRun(string runId, string silo) => _runs.TryRemove(runId, out var run) ? run.Stats(silo) : null;
+
+    /// <summary>Runs with per-run state on this silo (a long-lived silo must drop them as runs end).</summary>
+    public int ActiveRuns => _runs.Count;
+
     /// <summary>The simulated servers a run uses (null for real ones), for benchmarks that read their own counters.</summary>
     public IReadOnlyList<SimulatedChatClient?> SimulatedServers(string runId) =>
         _runs.TryGetValue(runId, out var run) ? [.. run.Endpoints.Select(e => e.Simulated)] : [];

@@ -1,3 +1,4 @@
+using AgentSwarm.Engine;
 using AgentSwarm.Engine.Policies;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,10 +10,11 @@ namespace AgentSwarm.Inference;
 public static class InferenceSiloBuilderExtensions
 {
     /// <summary>
-    /// Registers the llm policy and the inference pool. <paramref name="inferenceRole"/> marks this silo as one that
-    /// hosts inference grains (the embedded silo does both); agent-only silos pass false.
+    /// Registers the llm policy and the inference pool. <paramref name="inferenceRole"/> publishes this silo's roles as
+    /// agents plus inference (true; the embedded silo does both) or agents only (false); null leaves the roles to the
+    /// host, which publishes them with <see cref="Engine.SiloRoles.AddAgentSwarmRoles"/>.
     /// </summary>
-    public static ISiloBuilder AddAgentSwarmInference(this ISiloBuilder builder, bool inferenceRole = true, Action<InferenceOptions>? configure = null)
+    public static ISiloBuilder AddAgentSwarmInference(this ISiloBuilder builder, bool? inferenceRole = true, Action<InferenceOptions>? configure = null)
     {
         var services = builder.Services;
         services.AddOptions<InferenceOptions>();
@@ -21,10 +23,12 @@ public static class InferenceSiloBuilderExtensions
             services.Configure(configure);
         }
 
-        builder.UseSiloMetadata(new Dictionary<string, string>
+        if (inferenceRole is { } both)
         {
-            [InferencePlacementStrategy.RolesKey] = inferenceRole ? $"agents,{InferencePlacementStrategy.InferenceRole}" : "agents",
-        });
+            builder.AddAgentSwarmRoles(both ? [SiloRoles.Agents, SiloRoles.Inference] : [SiloRoles.Agents]);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IRunResources, InferenceRunResources>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<BackendFactory>();
         services.TryAddSingleton<InferencePool>();

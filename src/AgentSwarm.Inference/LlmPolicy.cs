@@ -51,6 +51,13 @@ public sealed class LlmPolicy(InferenceClient client, IEnumerable<IRunRecorder> 
                 return recorder.Recorded(runId, log, turn.Index, turn.Round, sequence);
             }
 
+            if (log.ReplayFrom is not null && turn.Round == log.ReplayPartial
+                && recorder.TryRecorded(runId, log, turn.Index, turn.Round, sequence, out var recorded))
+            {
+                // Paid for before a silo was lost, and on disk: not paid again.
+                return recorded;
+            }
+
             var response = await inner.CompleteAsync(request, cancellationToken);
             if (log.Directory is not null && turn.Round > log.WriteAfter)
             {

@@ -219,6 +219,14 @@ public sealed class RunLog
     {
         foreach (var file in System.IO.Directory.GetFiles(Directory, "*.aslog"))
         {
+            TruncateFile(file, round);
+        }
+    }
+
+    /// <summary>Cuts one stream back to its records of rounds up to <paramref name="round"/>; a torn last frame goes too.</summary>
+    public static void TruncateFile(string file, int round)
+    {
+        {
             var kept = new List<LogRecord>();
             var temporary = file + ".tmp";
             File.Delete(temporary);

@@ -146,7 +146,11 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
             writers.Dispose();
         }
 
-        _replays.TryRemove(runId, out _);
+        foreach (var key in _replays.Keys.Where(k => k.StartsWith(runId + "#", StringComparison.Ordinal)))
+        {
+            _replays.TryRemove(key, out _);
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -158,11 +162,40 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
 
     public LlmResponse Recorded(string runId, RunLogSpec log, int agent, int round, int sequence)
     {
-        var calls = _replays.GetOrAdd(runId, _ => new Lazy<Dictionary<(int, int, int), LlmResponse>>(() => LoadCalls(log.ReplayFrom!, log.ReplayUntil))).Value;
-        return calls.TryGetValue((agent, round, sequence), out var response)
+        return Calls(runId, log).TryGetValue((agent, round, sequence), out var response)
             ? response
             : throw new InvalidOperationException(
                 $"the log in {log.ReplayFrom} has no LLM call {sequence + 1} of agent {agent} in round {round}: the log is incomplete, or the scenario asks differently than when it was recorded");
+    }
+
+    public bool TryRecorded(string runId, RunLogSpec log, int agent, int round, int sequence, out LlmResponse response) =>
+        Calls(runId, log).TryGetValue((agent, round, sequence), out response!);
+
+    public async ValueTask RollBackAsync(string runId, RunSpec spec, int partition, int afterRound)
+    {
+        var directory = spec.Log?.Directory;
+        if (directory is null)
+        {
+            return;
+        }
+
+        if (_runs.TryGetValue(runId, out var writers))
+        {
+            writers.FlushLlm();
+            writers.Close(partition);
+        }
+
+        // A later replay of this run reads the log again, with what the rounds before the loss recorded.
+        foreach (var key in _replays.Keys.Where(k => k.StartsWith(runId + "#", StringComparison.Ordinal)))
+        {
+            _replays.TryRemove(key, out _);
+        }
+
+        var file = Path.Combine(directory, partition < 0 ? LogFormat.Manifest : LogFormat.PartitionFile(partition));
+        if (File.Exists(file))
+        {
+            await Task.Run(() => RunLog.TruncateFile(file, afterRound));
+        }
     }
 
     public void Dispose()
@@ -173,6 +206,13 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
         }
 
         _runs.Clear();
+    }
+
+    /// <summary>The recorded calls a replay (or a recovery) reads, loaded once per run and replay range on this silo.</summary>
+    private Dictionary<(int Agent, int Round, int Sequence), LlmResponse> Calls(string runId, RunLogSpec log)
+    {
+        var until = Math.Max(log.ReplayUntil, log.ReplayPartial);
+        return _replays.GetOrAdd($"{runId}#{until}", _ => new Lazy<Dictionary<(int, int, int), LlmResponse>>(() => LoadCalls(log.ReplayFrom!, until))).Value;
     }
 
     private static Dictionary<(int, int, int), LlmResponse> LoadCalls(string directory, int until)
@@ -212,6 +252,26 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
                     }
 
                     return _manifest;
+                }
+            }
+        }
+
+        /// <summary>Closes one stream's writer (-1: the manifest); the next write opens it again, appending.</summary>
+        public void Close(int partition)
+        {
+            lock (_partitions)
+            {
+                if (partition < 0)
+                {
+                    _manifest?.Dispose();
+                    _manifest = null;
+                }
+                else if (_partitions.TryRemove(partition, out var stream))
+                {
+                    lock (stream)
+                    {
+                        stream.Dispose();
+                    }
                 }
             }
         }

@@ -71,5 +71,20 @@ public sealed class ProbeScenario : IScenario
             _log.Add($"{turn.Round}|" + string.Join(",", turn.Inbox.Select(m => $"{m.From}={m.Text}")));
 
         public string[] DescribeMemory() => [.. _log];
+
+        public void Save(BinaryWriter writer)
+        {
+            writer.Write(_log.Count);
+            _log.ForEach(writer.Write);
+        }
+
+        public void Restore(BinaryReader reader)
+        {
+            _log.Clear();
+            for (var n = reader.ReadInt32(); n > 0; n--)
+            {
+                _log.Add(reader.ReadString());
+            }
+        }
     }
 }

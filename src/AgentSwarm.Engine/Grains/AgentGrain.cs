@@ -23,6 +23,7 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
         _index = checked((int)this.GetPrimaryKeyLong(out _));
         _mind = scenarios.Get(context.Scenario).CreateMind(context, _index);
         _neighbours = neighbours;
+        _lastRound = 0;
         return Task.CompletedTask;
     }
 
@@ -31,7 +32,14 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
         var context = step.Context;
         if (_mind is null)
         {
-            // Not set up (or collected and re-activated): the profile is a function of seed and index, so it is rebuilt alike.
+            if (context.Round > 1)
+            {
+                // Its memory went with a lost silo (or it was collected): coming back empty would silently change the
+                // run. The partition restores agents from its checkpoint; reaching here means that did not happen.
+                throw new AgentStateLostException(
+                    $"agent {this.GetPrimaryKeyLong(out var runId)} of run {runId} was re-activated without its memory in round {context.Round}: restore the run from a checkpoint");
+            }
+
             await InitializeAsync(context, step.Neighbours ?? []);
         }
         else if (step.Neighbours is not null && !ReferenceEquals(step.Neighbours, _neighbours))
@@ -46,7 +54,7 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
         var decision = await policies.Get(context.Policy.Name).DecideAsync(mind, turn, cancellationToken);
         mind.Remember(turn, decision);
         _lastRound = context.Round;
-        return new AgentStepResult(decision.Action, decision.Outgoing, decision.Idle);
+        return new AgentStepResult(decision.Action, decision.Outgoing, decision.Idle, step.Checkpoint || (decision.Idle && step.IdleState) ? MindState.Save(mind) : null);
     }
 
     public Task<AgentSnapshot> GetSnapshotAsync() =>
@@ -57,4 +65,43 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
             _mind?.DescribeMemory() ?? [],
             _mind?.Transcript(),
             _mind?.Counters()));
+
+    public async Task RestoreAsync(RoundContext context, int[] neighbours, byte[]? state, int lastRound)
+    {
+        await InitializeAsync(context, neighbours);
+        if (state is not null)
+        {
+            MindState.Restore(_mind!, state);
+        }
+
+        _lastRound = lastRound;
+    }
+
+    public Task ReleaseAsync()
+    {
+        _mind = null;
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>A mind's checkpoint bytes: what <see cref="IAgentMind.Save"/> writes.</summary>
+internal static class MindState
+{
+    public static byte[] Save(IAgentMind mind)
+    {
+        using var buffer = new MemoryStream(64);
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            mind.Save(writer);
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static void Restore(IAgentMind mind, byte[] state)
+    {
+        using var reader = new BinaryReader(new MemoryStream(state, writable: false), System.Text.Encoding.UTF8);
+        mind.Restore(reader);
+    }
 }

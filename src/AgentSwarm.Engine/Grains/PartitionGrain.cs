@@ -10,14 +10,19 @@ namespace AgentSwarm.Engine.Grains;
 /// <summary>
 /// The post office and stepper for a contiguous range of agents. It steps its agents with bounded parallelism,
 /// groups their messages by destination partition (one batch per destination per round), and reduces their
-/// actions into the scenario's partial aggregate.
+/// actions into the scenario's partial aggregate. Every so many rounds it saves its agents' minds, their idle
+/// flags and the round's mail in one grain-storage write (two slots, so the checkpoint before the latest survives a
+/// round that fails half-way), from which a run that lost a silo restores it.
 /// </summary>
-[RandomPlacement]
+[AgentsPlacement]
 [CollectionAgeLimit(Hours = 4)]
 internal sealed partial class PartitionGrain(
     ScenarioCatalog scenarios,
     PolicyCatalog policies,
     IEnumerable<IRunRecorder> recorders,
+    ILocalSiloDetails silo,
+    [PersistentState("checkpoint-0", EngineOptions.StorageName)] IPersistentState<PartitionCheckpoint> slot0,
+    [PersistentState("checkpoint-1", EngineOptions.StorageName)] IPersistentState<PartitionCheckpoint> slot1,
     ILogger<PartitionGrain> logger) : Grain, IPartitionGrain
 {
     private readonly IRunRecorder? _recorder = recorders.FirstOrDefault();
@@ -36,10 +41,128 @@ internal sealed partial class PartitionGrain(
     private int _first;
     private readonly Dictionary<int, List<MessageBatch>> _mail = [];
     private int _progress;
+    private int _epoch;
 
-    public async Task InitializeAsync(PartitionSetup setup, CancellationToken cancellationToken)
+    // With checkpoints on: the saved mind of each agent that went idle (it may be skipped in a checkpoint's round).
+    private byte[]?[]? _idleStates;
+
+    // After a restore: the checkpoint round's mail, sent again once every partition has restored.
+    private MessageBatch? _redeliver;
+    private int _redeliverRound;
+
+    public async Task<string> InitializeAsync(PartitionSetup setup, CancellationToken cancellationToken)
+    {
+        SetUp(setup, epoch: 0);
+
+        // Create the population now: activation is the costliest thing an agent does, and belongs to set-up, not to round 1.
+        var spec = setup.Spec;
+        var context = new RoundContext(setup.RunId, 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds, spec.Log);
+        await ForEachAgentAsync(SetUpConcurrency, async i =>
+        {
+            await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).InitializeAsync(context, _neighbours[i]);
+        }, cancellationToken);
+        LogInitialized(logger, setup.RunId, setup.Index, _first, _neighbours.Length);
+        return silo.SiloAddress.ToString();
+    }
+
+    public async Task<string> RestoreAsync(PartitionSetup setup, int round, int epoch, int logRound, CancellationToken cancellationToken)
+    {
+        SetUp(setup, epoch);
+        if (_recorder is not null && setup.Spec.Log is { Directory: not null })
+        {
+            await _recorder.RollBackAsync(setup.RunId, setup.Spec, setup.Index, logRound);
+        }
+
+        var spec = setup.Spec;
+        var context = new RoundContext(setup.RunId, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds, spec.Log, epoch);
+        PartitionCheckpoint? checkpoint = null;
+        if (round > 0)
+        {
+            var slot = Slot(round, setup.CheckpointEvery);
+            await slot.ReadStateAsync();
+            checkpoint = slot.State;
+            if (checkpoint.Round != round || checkpoint.MindOffsets.Length != _neighbours.Length + 1)
+            {
+                throw new InvalidOperationException(
+                    $"run {setup.RunId}: partition {setup.Index} has no checkpoint of round {round} in grain storage (found round {checkpoint.Round}, {Math.Max(0, checkpoint.MindOffsets.Length - 1)} agents)");
+            }
+
+            Array.Copy(checkpoint.Idle, _idle, _idle.Length);
+            for (var i = 0; i < _idle.Length; i++)
+            {
+                _lastActions[i] = _idle[i] ? new AgentAction(checkpoint.IdleNumbers[i], checkpoint.IdleTexts[i]) : default;
+            }
+
+            _redeliver = checkpoint.Sent;
+            _redeliverRound = round + 1;
+        }
+
+        // Every agent gets its saved mind back (or a fresh one): those of a lost silo are activated anew here, the
+        // others are overwritten, so every mind is as it was after the checkpoint's round.
+        await ForEachAgentAsync(SetUpConcurrency, async i =>
+        {
+            byte[]? state = null;
+            if (checkpoint is not null)
+            {
+                var start = checkpoint.MindOffsets[i];
+                state = checkpoint.Minds.AsSpan(start, checkpoint.MindOffsets[i + 1] - start).ToArray();
+                if (_idleStates is not null && _idle[i])
+                {
+                    _idleStates[i] = state;
+                }
+            }
+
+            await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).RestoreAsync(context, _neighbours[i], state, round);
+        }, cancellationToken);
+        LogRestored(logger, setup.RunId, setup.Index, round, epoch);
+        return silo.SiloAddress.ToString();
+    }
+
+    public async Task RedeliverAsync(int epoch)
+    {
+        if (epoch != _epoch || _redeliver is not { } mail || _setup is not { } setup)
+        {
+            return;
+        }
+
+        _redeliver = null;
+        var outbox = new Outbox(setup.Bounds);
+        for (var m = 0; m < mail.Count; m++)
+        {
+            outbox.AddChecked(mail.From[m], mail.To[m], mail.Text[m]);
+        }
+
+        await SendAsync(setup, outbox, epoch, _redeliverRound);
+    }
+
+    public async Task ReleaseAsync()
+    {
+        if (_setup is { } setup)
+        {
+            await ForEachAgentAsync(SetUpConcurrency, i => GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).ReleaseAsync(), CancellationToken.None);
+            if (setup.CheckpointEvery > 0)
+            {
+                await slot0.ClearStateAsync();
+                await slot1.ClearStateAsync();
+            }
+        }
+
+        _setup = null;
+        _neighbours = [];
+        _idle = [];
+        _lastActions = [];
+        _idleStates = null;
+        _mail.Clear();
+        DeactivateOnIdle();
+    }
+
+    private IPersistentState<PartitionCheckpoint> Slot(int round, int every) => (round / Math.Max(1, every)) % 2 == 0 ? slot0 : slot1;
+
+    private void SetUp(PartitionSetup setup, int epoch)
     {
         _setup = setup;
+        _epoch = epoch;
+        _redeliver = null;
         _first = setup.Bounds[setup.Index];
         var count = setup.Bounds[setup.Index + 1] - _first;
         _neighbours = new int[count][];
@@ -51,16 +174,8 @@ internal sealed partial class PartitionGrain(
             _neighbours[i] = length == 0 ? [] : setup.Targets.AsSpan(setup.Offsets[i], length).ToArray();
         }
 
+        _idleStates = setup.CheckpointEvery > 0 ? new byte[]?[count] : null;
         _mail.Clear();
-
-        // Create the population now: activation is the costliest thing an agent does, and belongs to set-up, not to round 1.
-        var spec = setup.Spec;
-        var context = new RoundContext(setup.RunId, 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds, spec.Log);
-        await ForEachAgentAsync(SetUpConcurrency, async i =>
-        {
-            await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).InitializeAsync(context, _neighbours[i]);
-        }, cancellationToken);
-        LogInitialized(logger, setup.RunId, setup.Index, _first, count);
     }
 
     public async Task<PartitionStepResult> StepAsync(RoundContext context, CancellationToken cancellationToken)
@@ -73,6 +188,8 @@ internal sealed partial class PartitionGrain(
         var outbox = new Outbox(setup.Bounds);
         var lastRound = context.Round >= setup.Spec.Rounds;
         var stepped = 0;
+        var checkpoint = setup.CheckpointEvery > 0 && context.Round % setup.CheckpointEvery == 0;
+        var minds = checkpoint ? new byte[]?[count] : null;
 
         // A logged run (or a replay) keeps what each agent sent, for the log and the round's state hash.
         var log = setup.Spec.Log;
@@ -88,7 +205,7 @@ internal sealed partial class PartitionGrain(
                 return;
             }
 
-            var step = new AgentStep(context, inbox, _neighbours[i]);
+            var step = new AgentStep(context, inbox, _neighbours[i], checkpoint, _idleStates is not null);
 
             // References are made per call, not kept: a million cached references would cost ~100 bytes an agent.
             var result = await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).StepAsync(step, cancellationToken);
@@ -98,6 +215,16 @@ internal sealed partial class PartitionGrain(
             if (result.Idle)
             {
                 _lastActions[i] = result.Action;
+            }
+
+            if (_idleStates is not null)
+            {
+                _idleStates[i] = result.Idle ? result.State : null;
+            }
+
+            if (minds is not null)
+            {
+                minds[i] = result.State;
             }
 
             if (result.Outgoing is { Length: > 0 } outgoing)
@@ -121,8 +248,20 @@ internal sealed partial class PartitionGrain(
             await RecordAsync(setup, context.Round, actions, sent!, hash, cancellationToken);
         }
 
+        if (minds is not null)
+        {
+            await SaveCheckpointAsync(setup, context.Round, minds, outbox);
+        }
+
         // Hand over next round's mail before returning: the controller starts the next round only after every
         // partition has returned, so every message of round r is in its mailbox before round r + 1 begins.
+        await SendAsync(setup, outbox, context.Epoch, context.Round + 1);
+        var partial = scenario.Reduce(context, _first, actions);
+        return new PartitionStepResult(partial, stepped, outbox.Delivered, outbox.Dropped, hash);
+    }
+
+    private async Task SendAsync(PartitionSetup setup, Outbox outbox, int epoch, int round)
+    {
         var deliveries = new List<Task>();
         for (var p = 0; p < outbox.Batches.Length; p++)
         {
@@ -134,17 +273,57 @@ internal sealed partial class PartitionGrain(
 
             if (p == setup.Index)
             {
-                Accept(context.Round + 1, batch);
+                Accept(round, batch);
             }
             else
             {
-                deliveries.Add(GrainFactory.GetGrain<IPartitionGrain>(p, setup.RunId).DeliverAsync(context.Round + 1, batch));
+                deliveries.Add(GrainFactory.GetGrain<IPartitionGrain>(p, setup.RunId).DeliverAsync(epoch, round, batch));
             }
         }
 
         await Task.WhenAll(deliveries);
-        var partial = scenario.Reduce(context, _first, actions);
-        return new PartitionStepResult(partial, stepped, outbox.Delivered, outbox.Dropped, hash);
+    }
+
+    /// <summary>One write: every agent's mind (a skipped idle agent's as it went idle), the idle flags and the round's mail.</summary>
+    private async Task SaveCheckpointAsync(PartitionSetup setup, int round, byte[]?[] minds, Outbox outbox)
+    {
+        var count = minds.Length;
+        var offsets = new int[count + 1];
+        for (var i = 0; i < count; i++)
+        {
+            minds[i] ??= _idleStates?[i] ?? throw new InvalidOperationException($"run {setup.RunId}: agent {_first + i} has no saved mind for the checkpoint of round {round}");
+            offsets[i + 1] = offsets[i] + minds[i]!.Length;
+        }
+
+        var bytes = new byte[offsets[count]];
+        for (var i = 0; i < count; i++)
+        {
+            minds[i]!.CopyTo(bytes, offsets[i]);
+        }
+
+        var numbers = new double[count];
+        var texts = new string?[count];
+        for (var i = 0; i < count; i++)
+        {
+            if (_idle[i])
+            {
+                numbers[i] = _lastActions[i].Number;
+                texts[i] = _lastActions[i].Text;
+            }
+        }
+
+        var slot = Slot(round, setup.CheckpointEvery);
+        slot.State = new PartitionCheckpoint
+        {
+            Round = round,
+            Minds = bytes,
+            MindOffsets = offsets,
+            Idle = [.. _idle],
+            IdleNumbers = numbers,
+            IdleTexts = texts,
+            Sent = outbox.All(),
+        };
+        await slot.WriteStateAsync();
     }
 
     /// <summary>Writes the round's records (and, every so many rounds, the agents' memories) before the round counts as done.</summary>
@@ -196,9 +375,14 @@ internal sealed partial class PartitionGrain(
         await Task.WhenAll(workers);
     }
 
-    public Task DeliverAsync(int round, MessageBatch batch)
+    public Task DeliverAsync(int epoch, int round, MessageBatch batch)
     {
-        Accept(round, batch);
+        // Mail of an attempt abandoned when a silo was lost must not reach the rounds that run again.
+        if (epoch == _epoch)
+        {
+            Accept(round, batch);
+        }
+
         return Task.CompletedTask;
     }
 
@@ -277,6 +461,9 @@ internal sealed partial class PartitionGrain(
     [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId}: partition {Partition} owns agents {First} + {Count}")]
     private static partial void LogInitialized(ILogger logger, string runId, int partition, int first, int count);
 
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: partition {Partition} restored to round {Round} (epoch {Epoch})")]
+    private static partial void LogRestored(ILogger logger, string runId, int partition, int round, int epoch);
+
     /// <summary>Outgoing mail of one step, grouped by destination partition.</summary>
     private sealed class Outbox(int[] bounds)
     {
@@ -301,6 +488,23 @@ internal sealed partial class PartitionGrain(
                 (Batches[p] ??= new Builder()).Add(from, message.To, message.Text);
                 Delivered++;
             }
+        }
+
+        /// <summary>Mail already checked against its sender's edges (a checkpoint's).</summary>
+        public void AddChecked(int from, int to, string text) => (Batches[PartitionOf(to)] ??= new Builder()).Add(from, to, text);
+
+        /// <summary>All of the step's mail in one batch, in destination-partition order (for a checkpoint).</summary>
+        public MessageBatch All()
+        {
+            var from = new List<int>();
+            var to = new List<int>();
+            var text = new List<string>();
+            foreach (var builder in Batches)
+            {
+                builder?.CopyTo(from, to, text);
+            }
+
+            return new MessageBatch([.. from], [.. to], [.. text]);
         }
 
         public MessageBatch? Take(int partition) => Batches[partition]?.Build();
@@ -336,6 +540,13 @@ internal sealed partial class PartitionGrain(
             }
 
             public MessageBatch Build() => new([.. _from], [.. _to], [.. _text]);
+
+            public void CopyTo(List<int> from, List<int> to, List<string> text)
+            {
+                from.AddRange(_from);
+                to.AddRange(_to);
+                text.AddRange(_text);
+            }
         }
     }
 }

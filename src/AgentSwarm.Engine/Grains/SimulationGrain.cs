@@ -13,6 +13,9 @@ namespace AgentSwarm.Engine.Grains;
 /// The scenario controller of one run: builds the population's graph, hands each partition its agents and
 /// edges, then drives the rounds, merging the partitions' partial aggregates in partition order.
 /// The rounds run as a background loop on this activation, so status and cancel calls are answered mid-round.
+/// Its record (spec, rounds finished, last checkpoint) is in grain storage after every round: when a silo is lost
+/// the controller rolls every partition back to the last checkpoint and goes on; when its own silo is lost, a
+/// watchdog wakes it on another silo and it does the same from the record.
 /// </summary>
 [CollectionAgeLimit(Hours = 4)]
 internal sealed partial class SimulationGrain(
@@ -20,25 +23,30 @@ internal sealed partial class SimulationGrain(
     PolicyCatalog policies,
     IOptions<EngineOptions> options,
     IEnumerable<IRunRecorder> recorders,
+    IEnumerable<IRunResources> resources,
+    ILocalSiloDetails silo,
+    TimeProvider time,
+    [PersistentState("run", EngineOptions.StorageName)] IPersistentState<RunRecord> record,
     ILogger<SimulationGrain> logger) : Grain, ISimulationGrain
 {
-    private readonly IRunRecorder? _recorder = recorders.FirstOrDefault();
+    /// <summary>How long a recovery keeps trying to restore the partitions while the cluster settles on who is alive.</summary>
+    private static readonly TimeSpan RecoveryPatience = TimeSpan.FromMinutes(2);
 
-    private readonly List<RoundResult> _rounds = [];
-    private readonly Stopwatch _clock = new();
+    private readonly IRunRecorder? _recorder = recorders.FirstOrDefault();
     private readonly CancellationTokenSource _cancel = new();
-    private RunSpec? _spec;
-    private SimulationState _state = SimulationState.Pending;
-    private string? _error;
+    private Task? _loop;
     private int _currentRound;
-    private TimeSpan _setupTime;
     private IPartitionGrain[] _partitions = [];
 
-    public Task StartAsync(RunSpec spec)
+    private RunRecord Record => record.State;
+
+    private string RunId => this.GetPrimaryKeyString();
+
+    public async Task StartAsync(RunSpec spec)
     {
-        if (_spec is not null)
+        if (Record.Spec is not null)
         {
-            throw new InvalidOperationException($"run '{this.GetPrimaryKeyString()}' was already started");
+            throw new InvalidOperationException($"run '{RunId}' was already started");
         }
 
         var problem = Validate(spec);
@@ -48,51 +56,98 @@ internal sealed partial class SimulationGrain(
         }
 
         var partitions = spec.Partitions > 0 ? spec.Partitions : options.Value.PartitionsFor(spec.Agents);
-        _spec = spec with { Partitions = Math.Min(partitions, spec.Agents) };
-        _state = SimulationState.Running;
-        _clock.Start();
-        // The loop catches everything and records it in the status, so nothing awaits it.
-        _ = RunAsync(_spec, _cancel.Token);
-        return Task.CompletedTask;
+        spec = spec with { Partitions = Math.Min(partitions, spec.Agents) };
+        if (spec.Log is { Directory: { } directory } log && !Path.IsPathRooted(directory))
+        {
+            // A cluster run's log goes under the log root every silo shares.
+            spec = spec with { Log = log with { Directory = Path.GetFullPath(Path.Combine(options.Value.LogRoot, directory)) } };
+        }
+
+        record.State = new RunRecord
+        {
+            Spec = spec,
+            State = SimulationState.Running,
+            CreatedUtc = time.GetUtcNow().UtcDateTime,
+            CheckpointEvery = options.Value.CheckpointEvery,
+        };
+        await record.WriteStateAsync();
+        await ReportAsync();
+
+        // The loop catches everything and records it, so nothing awaits it.
+        _loop = RunAsync(resume: false, _cancel.Token);
+    }
+
+    public Task<SimulationState> EnsureRunningAsync()
+    {
+        if (Record is { State: SimulationState.Running, Spec: not null } && _loop is null)
+        {
+            // This activation is new and the run is not over: its controller was lost with its silo.
+            _loop = RunAsync(resume: true, _cancel.Token);
+        }
+
+        return Task.FromResult(Record.State);
     }
 
     public async Task<SimulationStatus> GetStatusAsync()
     {
         long done = 0;
-        if (_state == SimulationState.Running && _partitions.Length > 0)
+        if (Record.State == SimulationState.Running && _partitions.Length > 0)
         {
-            var progress = await Task.WhenAll(_partitions.Select(p => p.GetProgressAsync()));
-            done = progress.Sum(x => (long)x);
+            try
+            {
+                // Bounded: a partition on a silo being lost must not hold up a status call.
+                var progress = await Task.WhenAll(_partitions.Select(p => p.GetProgressAsync())).WaitAsync(TimeSpan.FromSeconds(2));
+                done = progress.Sum(x => (long)x);
+            }
+            catch (Exception ex) when (ex is TimeoutException || Failures.IsSiloLoss(ex))
+            {
+                done = 0;
+            }
         }
 
-        var spec = _spec;
+        var spec = Record.Spec;
+        var rounds = Record.Rounds;
         return new SimulationStatus(
-            this.GetPrimaryKeyString(),
-            _state,
+            RunId,
+            spec is null ? SimulationState.Pending : Record.State,
             spec?.Agents ?? 0,
             spec?.Rounds ?? 0,
             spec?.Partitions ?? 0,
-            _rounds.Count,
+            rounds.Count,
             _currentRound,
             done,
-            _clock.Elapsed,
-            _setupTime,
-            _rounds.Count > 0 ? _rounds[^1] : null,
-            _error);
+            Elapsed(),
+            Record.SetupTime,
+            rounds.Count > 0 ? rounds[^1] : null,
+            Record.Error);
     }
+
+    public Task<RunInfo?> GetInfoAsync() => Task.FromResult(Record.Spec is { } spec
+        ? new RunInfo(RunId, spec, silo.SiloAddress.ToString(), Record.PartitionSilos, [.. Record.Recoveries], Record.CheckpointEvery, Record.CheckpointRound, Record.CreatedUtc, Record.Llm)
+        : null);
 
     public Task<RoundResult[]> GetRoundsAsync(int fromRound) =>
-        Task.FromResult(_rounds.Skip(Math.Max(0, fromRound - 1)).ToArray());
+        Task.FromResult(Record.Rounds.Skip(Math.Max(0, fromRound - 1)).ToArray());
 
-    public Task CancelAsync()
+    public async Task CancelAsync()
     {
-        if (_state is SimulationState.Running or SimulationState.Pending)
+        if (Record.State is not (SimulationState.Running or SimulationState.Pending))
         {
-            _cancel.Cancel();
+            return;
         }
 
-        return Task.CompletedTask;
+        if (_loop is not null)
+        {
+            _cancel.Cancel();
+            return;
+        }
+
+        // Nobody drives the run on this activation (its controller was lost and not yet woken): end it here.
+        await FinishAsync(SimulationState.Cancelled, null);
     }
+
+    private TimeSpan Elapsed() =>
+        Record.Spec is null ? TimeSpan.Zero : (Record.FinishedUtc ?? time.GetUtcNow().UtcDateTime) - Record.CreatedUtc;
 
     private string? Validate(RunSpec spec)
     {
@@ -124,37 +179,86 @@ internal sealed partial class SimulationGrain(
         return TopologyBuilder.Validate(spec.Topology, spec.Agents) ?? scenarios.Get(spec.Scenario).Validate(spec);
     }
 
-    private async Task RunAsync(RunSpec spec, CancellationToken cancellationToken)
+    /// <summary>
+    /// The spec the partitions run now. After a recovery, rounds the log already holds are not written again, and
+    /// LLM calls of rounds it holds are answered from it (those of the interrupted round where it has them).
+    /// </summary>
+    private RunSpec Effective()
     {
-        var runId = this.GetPrimaryKeyString();
+        var spec = Record.Spec!;
+        if (Record.Epoch == 0 || spec.Log is not { Directory: { } directory } log)
+        {
+            return spec;
+        }
+
+        var logged = Record.Rounds.Count;
+        if (log.ReplayFrom is not null && log.ReplayFrom != directory)
+        {
+            return spec with { Log = log with { WriteAfter = Math.Max(log.WriteAfter, logged) } };
+        }
+
+        return spec with
+        {
+            Log = log with
+            {
+                WriteAfter = Math.Max(log.WriteAfter, logged),
+                ReplayFrom = directory,
+                ReplayUntil = Math.Max(log.ReplayUntil, logged),
+                ReplayPartial = logged + 1,
+            },
+        };
+    }
+
+    private async Task RunAsync(bool resume, CancellationToken cancellationToken)
+    {
+        var runId = RunId;
+        var spec = Record.Spec!;
         try
         {
-            // Let the loop start after StartAsync has returned to its caller.
+            // Let the loop start after the call that started it has returned to its caller.
             await Task.Yield();
-            LogStarting(logger, runId, spec.Scenario, spec.Agents, spec.Rounds, spec.Partitions, spec.Policy.Name);
             var scenario = scenarios.Get(spec.Scenario);
-            var recorder = spec.Log is { Directory: not null } ? _recorder : null;
-            if (recorder is not null)
+            if (resume)
             {
-                await recorder.StartedAsync(runId, spec);
+                LogPickedUp(logger, runId, silo.SiloAddress.ToString(), Record.Rounds.Count);
+                await RecoverAsync(Record.Rounds.Count + 1, $"controller lost; picked up on {silo.SiloAddress}", cancellationToken);
+            }
+            else
+            {
+                LogStarting(logger, runId, spec.Scenario, spec.Agents, spec.Rounds, spec.Partitions, spec.Policy.Name);
+                if (spec.Log is { Directory: not null } && _recorder is not null)
+                {
+                    await _recorder.StartedAsync(runId, spec);
+                }
+
+                await SetUpAsync(runId, spec, cancellationToken);
             }
 
-            await SetUpAsync(runId, spec, cancellationToken);
-
-            ScenarioBroadcast? broadcast = null;
-            for (var round = 1; round <= spec.Rounds; round++)
+            var round = Record.CheckpointRound + 1;
+            while (round <= spec.Rounds)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 this.DelayDeactivation(TimeSpan.FromHours(4));
                 _currentRound = round;
-                var context = new RoundContext(runId, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds, spec.Log);
+                var effective = Effective();
+                var broadcast = round == 1 ? null : scenario.NextBroadcast(Context(effective, round - 1, null), Record.Rounds[round - 2].Stats);
+                var context = Context(effective, round, broadcast);
                 var started = Stopwatch.GetTimestamp();
-                var results = await Task.WhenAll(_partitions.Select(p => p.StepAsync(context, cancellationToken)))
-                    .WaitAsync(cancellationToken);
+                PartitionStepResult[] results;
+                try
+                {
+                    results = await Task.WhenAll(_partitions.Select(p => p.StepAsync(context, cancellationToken))).WaitAsync(cancellationToken);
+                }
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Failures.IsSiloLoss(ex))
+                {
+                    LogSiloLost(logger, runId, round, Failures.Describe(ex));
+                    await RecoverAsync(round, Failures.Describe(ex), cancellationToken);
+                    round = Record.CheckpointRound + 1;
+                    continue;
+                }
 
                 var partials = results.Select(r => r.Partial).ToArray();
                 var stats = await Task.Run(() => scenario.Merge(context, partials), cancellationToken);
-                broadcast = scenario.NextBroadcast(context, stats);
                 var result = new RoundResult(
                     round,
                     Stopwatch.GetElapsedTime(started),
@@ -163,13 +267,28 @@ internal sealed partial class SimulationGrain(
                     results.Sum(r => r.Dropped),
                     stats,
                     results.Aggregate(0UL, (sum, r) => sum + r.StateHash));
-                if (recorder is not null && round > spec.Log!.WriteAfter)
+                if (round <= Record.Rounds.Count)
                 {
-                    await recorder.RoundEndedAsync(runId, spec, result);
+                    // A round run again after a recovery must come out as it did the first time.
+                    Failures.CheckSame(runId, Record.Rounds[round - 1], result);
+                }
+                else
+                {
+                    if (_recorder is not null && effective.Log is { Directory: not null } log && round > log.WriteAfter)
+                    {
+                        await _recorder.RoundEndedAsync(runId, effective, result);
+                    }
+
+                    Record.Rounds.Add(result);
+                    LogRound(logger, runId, round, result.Elapsed.TotalSeconds);
                 }
 
-                _rounds.Add(result);
-                LogRound(logger, runId, round, result.Elapsed.TotalSeconds);
+                if (Record.CheckpointEvery > 0 && round % Record.CheckpointEvery == 0)
+                {
+                    Record.CheckpointRound = round;
+                }
+
+                await record.WriteStateAsync();
                 if (spec.Log is { StopAfter: > 0 } stop && round >= stop.StopAfter)
                 {
                     break;
@@ -180,47 +299,107 @@ internal sealed partial class SimulationGrain(
                     LogFinishedEarly(logger, runId, round, spec.Rounds);
                     break;
                 }
+
+                round++;
             }
 
-            _state = SimulationState.Completed;
-            LogFinished(logger, runId, _clock.Elapsed.TotalSeconds);
+            await FinishAsync(SimulationState.Completed, null);
+            LogFinished(logger, runId, Elapsed().TotalSeconds);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _state = SimulationState.Cancelled;
             LogCancelled(logger, runId, _currentRound);
+            await FinishAsync(SimulationState.Cancelled, null);
         }
         catch (Exception ex)
         {
-            _state = SimulationState.Failed;
-            _error = ex is AggregateException { InnerException: { } inner } ? inner.Message : ex.Message;
             LogFailed(logger, ex, runId, _currentRound);
-        }
-        finally
-        {
-            if (spec.Log is { Directory: not null } && _recorder is not null)
-            {
-                try
-                {
-                    await _recorder.EndedAsync(runId, spec, _state, _rounds.Count, _error);
-                }
-                catch (Exception ex)
-                {
-                    LogLogFailed(logger, ex, runId);
-                }
-            }
-
-            _currentRound = 0;
-            _clock.Stop();
+            await FinishAsync(SimulationState.Failed, ex is AggregateException { InnerException: { } inner } ? inner.Message : ex.Message);
         }
     }
+
+    private static RoundContext Context(RunSpec spec, int round, ScenarioBroadcast? broadcast, int epoch = -1) =>
+        new(string.Empty, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds, spec.Log, epoch);
+
+    private RoundContext Context(RunSpec effective, int round, ScenarioBroadcast? broadcast) =>
+        Context(effective, round, broadcast, Record.Epoch) with { RunId = RunId };
+
+    /// <summary>Records how the run ended, closes its log, drops its per-run state on the silos, and lets the agents go.</summary>
+    private async Task FinishAsync(SimulationState state, string? error)
+    {
+        var runId = RunId;
+        var spec = Effective();
+        _currentRound = 0;
+        try
+        {
+            foreach (var resource in resources)
+            {
+                Record.Llm = await resource.ReleaseAsync(runId, spec) ?? Record.Llm;
+            }
+        }
+        catch (Exception ex)
+        {
+            LogReleaseFailed(logger, ex, runId);
+        }
+
+        if (spec.Log is { Directory: not null } && _recorder is not null)
+        {
+            try
+            {
+                await _recorder.EndedAsync(runId, spec, state, Record.Rounds.Count, error);
+            }
+            catch (Exception ex)
+            {
+                LogLogFailed(logger, ex, runId);
+            }
+        }
+
+        Record.State = state;
+        Record.Error = error;
+        Record.FinishedUtc = time.GetUtcNow().UtcDateTime;
+        try
+        {
+            await record.WriteStateAsync();
+            await ReportAsync();
+        }
+        catch (Exception ex)
+        {
+            LogLogFailed(logger, ex, runId);
+        }
+
+        // A long-lived silo runs many runs: deactivate this one's agents and partitions (after the state is out, so a
+        // client that waits for the end does not wait for a million deactivations).
+        var partitions = _partitions;
+        _partitions = [];
+        try
+        {
+            await Task.WhenAll(partitions.Select(p => p.ReleaseAsync())).WaitAsync(TimeSpan.FromMinutes(10));
+        }
+        catch (Exception ex)
+        {
+            LogReleaseFailed(logger, ex, runId);
+        }
+    }
+
+    private Task ReportAsync() =>
+        GrainFactory.GetGrain<IRunRegistryGrain>(IRunRegistryGrain.Key).UpdateAsync(new RunEntry(
+            RunId, Record.Spec!.Scenario, Record.Spec.Agents, Record.Spec.Rounds, Record.State, Record.CreatedUtc, time.GetUtcNow().UtcDateTime));
 
     private async Task SetUpAsync(string runId, RunSpec spec, CancellationToken cancellationToken)
     {
         var setupStarted = Stopwatch.GetTimestamp();
+        var setups = await Task.Run(() => Setups(runId, spec), cancellationToken);
+        _partitions = [.. setups.Select(s => GrainFactory.GetGrain<IPartitionGrain>(s.Index, runId))];
+        var silos = await Task.WhenAll(setups.Select(s => _partitions[s.Index].InitializeAsync(s, cancellationToken))).WaitAsync(cancellationToken);
+        Record.PartitionSilos = silos;
+        Record.SetupTime = Stopwatch.GetElapsedTime(setupStarted);
+        await record.WriteStateAsync();
+    }
 
-        // Building a graph of millions of nodes is plain CPU work: do it off the activation's turn.
-        var graph = await Task.Run(() => TopologyBuilder.Build(spec.Topology, spec.Agents, spec.Seed), cancellationToken);
+    /// <summary>Each partition's agents and edges: the graph is a pure function of the spec, so a recovery builds the same.</summary>
+    private PartitionSetup[] Setups(string runId, RunSpec spec)
+    {
+        var graph = TopologyBuilder.Build(spec.Topology, spec.Agents, spec.Seed);
         var count = spec.Partitions;
         var bounds = new int[count + 1];
         for (var p = 0; p <= count; p++)
@@ -228,12 +407,9 @@ internal sealed partial class SimulationGrain(
             bounds[p] = (int)((long)spec.Agents * p / count);
         }
 
-        var partitions = new IPartitionGrain[count];
-        _partitions = partitions;
-        var inits = new Task[count];
+        var setups = new PartitionSetup[count];
         for (var p = 0; p < count; p++)
         {
-            partitions[p] = GrainFactory.GetGrain<IPartitionGrain>(p, runId);
             var first = bounds[p];
             var last = bounds[p + 1];
             var edgeStart = graph.Offsets[first];
@@ -244,11 +420,58 @@ internal sealed partial class SimulationGrain(
             }
 
             var targets = graph.Targets.AsSpan(edgeStart, graph.Offsets[last] - edgeStart).ToArray();
-            inits[p] = partitions[p].InitializeAsync(new PartitionSetup(runId, p, spec, bounds, offsets, targets), cancellationToken);
+            setups[p] = new PartitionSetup(runId, p, spec, bounds, offsets, targets, Record.CheckpointEvery);
         }
 
-        await Task.WhenAll(inits).WaitAsync(cancellationToken);
-        _setupTime = Stopwatch.GetElapsedTime(setupStarted);
+        return setups;
+    }
+
+    /// <summary>
+    /// A silo was lost in round <paramref name="round"/> (or the controller was): every partition goes back to the
+    /// last checkpoint, on the silos that are left, in a new epoch; the log is cut back to its last complete round.
+    /// </summary>
+    private async Task RecoverAsync(int round, string reason, CancellationToken cancellationToken)
+    {
+        var runId = RunId;
+        var noticed = time.GetUtcNow().UtcDateTime;
+        if (Record.Recoveries.Count >= options.Value.MaxRecoveries)
+        {
+            throw new InvalidOperationException($"run {runId} lost silos {Record.Recoveries.Count} times, more than AgentSwarm:Engine:MaxRecoveries allows; last: {reason}");
+        }
+
+        var checkpoint = Record.CheckpointRound;
+        var logged = Record.Rounds.Count;
+        var patience = Stopwatch.StartNew();
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Record.Epoch++;
+            var spec = Effective();
+            try
+            {
+                if (_recorder is not null && spec.Log is { Directory: not null })
+                {
+                    await _recorder.RollBackAsync(runId, spec, -1, logged);
+                }
+
+                var setups = await Task.Run(() => Setups(runId, spec), cancellationToken);
+                _partitions = [.. setups.Select(s => GrainFactory.GetGrain<IPartitionGrain>(s.Index, runId))];
+                var silos = await Task.WhenAll(setups.Select(s => _partitions[s.Index].RestoreAsync(s, checkpoint, Record.Epoch, logged, cancellationToken)))
+                    .WaitAsync(cancellationToken);
+                await Task.WhenAll(_partitions.Select(p => p.RedeliverAsync(Record.Epoch))).WaitAsync(cancellationToken);
+                Record.PartitionSilos = silos;
+                Record.Recoveries.Add(new RunRecovery(round, checkpoint, reason, noticed, time.GetUtcNow().UtcDateTime, silos));
+                await record.WriteStateAsync();
+                LogRecovered(logger, runId, round, checkpoint, Record.Epoch, patience.Elapsed.TotalSeconds);
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Failures.IsSiloLoss(ex) && patience.Elapsed < RecoveryPatience)
+            {
+                // The cluster has not yet declared the lost silo dead, so calls still go its way: wait and try again.
+                LogRecoveryRetry(logger, runId, Failures.Describe(ex));
+                await Task.Delay(TimeSpan.FromSeconds(1), time, cancellationToken);
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: {Scenario}, {Agents} agents, {Rounds} rounds, {Partitions} partitions, policy {Policy}")]
@@ -269,6 +492,70 @@ internal sealed partial class SimulationGrain(
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: the event log could not be closed")]
     private static partial void LogLogFailed(ILogger logger, Exception exception, string runId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: releasing the run's state on the silos failed")]
+    private static partial void LogReleaseFailed(ILogger logger, Exception exception, string runId);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: failed during round {Round}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string runId, int round);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: a silo was lost during round {Round} ({Reason}); rolling back to the last checkpoint")]
+    private static partial void LogSiloLost(ILogger logger, string runId, int round, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: controller picked up on {Silo} after {Rounds} complete rounds")]
+    private static partial void LogPickedUp(ILogger logger, string runId, string silo, int rounds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: recovered from the loss in round {Round}: back to checkpoint {Checkpoint}, epoch {Epoch}, after {Seconds:F1} s")]
+    private static partial void LogRecovered(ILogger logger, string runId, int round, int checkpoint, int epoch, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: restoring partitions failed ({Reason}); trying again")]
+    private static partial void LogRecoveryRetry(ILogger logger, string runId, string reason);
+}
+
+/// <summary>Which failures mean a lost silo (the run recovers) rather than a fault of the run (it fails).</summary>
+internal static class Failures
+{
+    public static bool IsSiloLoss(Exception exception) => Walk(exception).Any(e =>
+        e is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException or AgentStateLostException
+        || e.GetType().Name is "ConnectionFailedException" or "ClientNotAvailableException" or "GatewayTooBusyException");
+
+    public static string Describe(Exception exception)
+    {
+        var first = Walk(exception).FirstOrDefault(e => IsSiloLoss(e) && e.InnerException is null) ?? exception;
+        return $"{first.GetType().Name}: {first.Message}";
+    }
+
+    public static void CheckSame(string runId, RoundResult recorded, RoundResult again)
+    {
+        var columns = recorded.Stats.Columns().Select(c => c.Value);
+        var same = recorded.StateHash == again.StateHash
+            && recorded.AgentSteps == again.AgentSteps
+            && recorded.Messages == again.Messages
+            && columns.SequenceEqual(again.Stats.Columns().Select(c => c.Value), EqualityComparer<double>.Create((a, b) => a.Equals(b), v => v.GetHashCode()));
+        if (!same)
+        {
+            throw new InvalidOperationException(
+                $"run {runId}: round {recorded.Round} ran again after a lost silo and came out differently (state hash {recorded.StateHash:x16} then {again.StateHash:x16}): the run is not deterministic");
+        }
+    }
+
+    private static IEnumerable<Exception> Walk(Exception exception)
+    {
+        var stack = new Stack<Exception>([exception]);
+        while (stack.Count > 0)
+        {
+            var e = stack.Pop();
+            yield return e;
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    stack.Push(inner);
+                }
+            }
+            else if (e.InnerException is not null)
+            {
+                stack.Push(e.InnerException);
+            }
+        }
+    }
 }

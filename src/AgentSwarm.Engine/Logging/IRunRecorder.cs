@@ -29,4 +29,14 @@ public interface IRunRecorder
 
     /// <summary>The recorded response of that call in <see cref="RunLogSpec.ReplayFrom"/>; throws if the log lacks it.</summary>
     LlmResponse Recorded(string runId, RunLogSpec log, int agent, int round, int sequence);
+
+    /// <summary>The recorded response of that call, if <see cref="RunLogSpec.ReplayFrom"/> has it (a round a lost silo interrupted).</summary>
+    bool TryRecorded(string runId, RunLogSpec log, int agent, int round, int sequence, out LlmResponse response);
+
+    /// <summary>
+    /// After a lost silo: closes this silo's writer of one stream of the run (<paramref name="partition"/>, or the
+    /// manifest for -1), flushes its LLM records, and cuts the stream back to the records of rounds up to
+    /// <paramref name="afterRound"/> (a frame torn by a crash goes too), so the rounds that run again append cleanly.
+    /// </summary>
+    ValueTask RollBackAsync(string runId, RunSpec spec, int partition, int afterRound);
 }

@@ -45,6 +45,15 @@ public interface IAgentMind
     /// <summary>Human-readable memory, oldest first, for inspection.</summary>
     string[] DescribeMemory();
 
+    /// <summary>
+    /// Writes what the mind has learned since it was created (memory, answers, conversation) for a checkpoint; what
+    /// follows from (seed, index) alone is rebuilt by <see cref="IScenario.CreateMind"/> and need not be written.
+    /// </summary>
+    void Save(BinaryWriter writer);
+
+    /// <summary>Takes back what <see cref="Save"/> wrote, into a mind just created for the same run and agent.</summary>
+    void Restore(BinaryReader reader);
+
     /// <summary>An LLM-driven mind's whole conversation so far, for transcripts; null for minds that keep none.</summary>
     LlmMessage[]? Transcript() => null;
 

@@ -184,6 +184,46 @@ public sealed class AgentsNetLlmAgent : ILlmAgentMind
 
     public LlmMessage[] Transcript() => [.. _conversation];
 
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(FailedParses);
+        writer.Write(FailedCalls);
+        writer.Write(Fallbacks);
+        writer.Write(Answer is not null);
+        if (Answer is not null)
+        {
+            writer.Write(Answer);
+        }
+
+        writer.Write(_conversation.Count);
+        foreach (var message in _conversation)
+        {
+            writer.Write((byte)message.Role);
+            writer.Write(message.Text);
+        }
+
+        writer.Write(_classical is not null);
+        _classical?.Save(writer);
+    }
+
+    public void Restore(BinaryReader reader)
+    {
+        FailedParses = reader.ReadInt32();
+        FailedCalls = reader.ReadInt32();
+        Fallbacks = reader.ReadInt32();
+        Answer = reader.ReadBoolean() ? reader.ReadString() : null;
+        _conversation.Clear();
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            _conversation.Add(new LlmMessage((LlmRole)reader.ReadByte(), reader.ReadString()));
+        }
+
+        if (reader.ReadBoolean())
+        {
+            Classical().Restore(reader);
+        }
+    }
+
     public Dictionary<string, int> Counters() => new(StringComparer.Ordinal)
     {
         [FallbacksCounter] = Fallbacks,

@@ -54,6 +54,43 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
 
     public string[] DescribeMemory() => [Describe()];
 
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(Done);
+        writer.Write(Idle);
+        SaveState(writer);
+    }
+
+    public void Restore(BinaryReader reader)
+    {
+        Done = reader.ReadBoolean();
+        Idle = reader.ReadBoolean();
+        RestoreState(reader);
+    }
+
+    /// <summary>The algorithm's own state, for checkpoints.</summary>
+    protected abstract void SaveState(BinaryWriter writer);
+
+    protected abstract void RestoreState(BinaryReader reader);
+
+    protected static void WriteSet(BinaryWriter writer, HashSet<int> set)
+    {
+        writer.Write(set.Count);
+        foreach (var item in set.Order())
+        {
+            writer.Write(item);
+        }
+    }
+
+    protected static void ReadSet(BinaryReader reader, HashSet<int> set)
+    {
+        set.Clear();
+        for (var n = reader.ReadInt32(); n > 0; n--)
+        {
+            set.Add(reader.ReadInt32());
+        }
+    }
+
     /// <summary>Reads this round's inbox, updates the state and returns this round's messages.</summary>
     protected abstract OutgoingMessage[] Step(AgentTurn turn);
 
@@ -112,6 +149,18 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
             Config.Task == AgentsNetTask.Consensus ? _bit.ToString() : _least == Me ? "Yes" : "No";
 
         protected override string Describe() => $"least name {_least}, bit {_bit}";
+
+        protected override void SaveState(BinaryWriter writer)
+        {
+            writer.Write(_least);
+            writer.Write(_bit);
+        }
+
+        protected override void RestoreState(BinaryReader reader)
+        {
+            _least = reader.ReadString();
+            _bit = reader.ReadChar();
+        }
     }
 
     /// <summary>(max degree + 1)-colouring by random trials: keep a tentative colour no neighbour tried or holds.</summary>
@@ -163,6 +212,20 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
         }
 
         protected override string Describe() => _fixed != 0 ? $"colour {_fixed}" : $"trying {_tentative}";
+
+        protected override void SaveState(BinaryWriter writer)
+        {
+            WriteSet(writer, _taken);
+            writer.Write(_tentative);
+            writer.Write(_fixed);
+        }
+
+        protected override void RestoreState(BinaryReader reader)
+        {
+            ReadSet(reader, _taken);
+            _tentative = reader.ReadInt32();
+            _fixed = reader.ReadInt32();
+        }
     }
 
     /// <summary>
@@ -249,6 +312,20 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
         protected override string Answer(AgentTurn turn) => _partner >= 0 ? Config.Names[_partner] : "None";
 
         protected override string Describe() => _partner >= 0 ? $"matched with {Config.Names[_partner]}" : "unmatched";
+
+        protected override void SaveState(BinaryWriter writer)
+        {
+            WriteSet(writer, _matchedNeighbours);
+            writer.Write(_partner);
+            writer.Write(_proposedTo);
+        }
+
+        protected override void RestoreState(BinaryReader reader)
+        {
+            ReadSet(reader, _matchedNeighbours);
+            _partner = reader.ReadInt32();
+            _proposedTo = reader.ReadInt32();
+        }
     }
 
     /// <summary>
@@ -318,5 +395,17 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
             Cover => "in the cover",
             _ => "undecided",
         };
+
+        protected override void SaveState(BinaryWriter writer)
+        {
+            writer.Write(_state);
+            writer.Write(_priority);
+        }
+
+        protected override void RestoreState(BinaryReader reader)
+        {
+            _state = reader.ReadInt32();
+            _priority = reader.ReadUInt64();
+        }
     }
 }

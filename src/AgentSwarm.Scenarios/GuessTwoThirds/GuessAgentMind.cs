@@ -138,6 +138,34 @@ public sealed class GuessAgentMind : ILlmAgentMind
         _remembered++;
     }
 
+    public void Save(BinaryWriter writer)
+    {
+        writer.Write(LastGuess);
+        writer.Write(_remembered);
+        var count = Math.Min(_remembered, _memory.Length);
+        for (var i = 0; i < count; i++)
+        {
+            var e = _memory[(_remembered - count + i) % _memory.Length];
+            writer.Write(e.Round);
+            writer.Write(e.Guess);
+            writer.Write(e.PreviousTarget);
+            writer.Write(e.NeighbourMean);
+            writer.Write(e.Heard);
+        }
+    }
+
+    public void Restore(BinaryReader reader)
+    {
+        LastGuess = reader.ReadDouble();
+        _remembered = reader.ReadInt32();
+        var count = Math.Min(_remembered, _memory.Length);
+        for (var i = 0; i < count; i++)
+        {
+            _memory[(_remembered - count + i) % _memory.Length] = new MemoryEntry(
+                reader.ReadInt32(), reader.ReadSingle(), reader.ReadSingle(), reader.ReadSingle(), reader.ReadInt32());
+        }
+    }
+
     public string[] DescribeMemory()
     {
         var count = Math.Min(_remembered, _memory.Length);
