@@ -25,6 +25,13 @@ public interface ISimulationGrain : IGrainWithStringKey
     [Alias("cancel")]
     Task CancelAsync();
 
+    /// <summary>
+    /// A finished run's agents and partitions deactivate (they would after the engine's ReleaseAfter anyway): call it
+    /// once done reading agents' snapshots. Nothing happens to a run still going.
+    /// </summary>
+    [Alias("release")]
+    Task ReleaseAsync();
+
     /// <summary>Wakes the controller (a watchdog calls it): a run whose controller was lost picks up from its durable record.</summary>
     [Alias("ensure-running")]
     Task<SimulationState> EnsureRunningAsync();

@@ -33,6 +33,9 @@ public sealed class EngineOptions
     /// <summary>How often each silo's watchdog wakes the controllers of unfinished runs, so a lost controller comes back. Default: 2 s.</summary>
     public TimeSpan WatchdogInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How long a finished run's agents stay for clients to read (snapshots, transcripts) before they deactivate. Default: 5 min.</summary>
+    public TimeSpan ReleaseAfter { get; set; } = TimeSpan.FromMinutes(5);
+
     /// <summary>Silo losses one run may recover from before it fails. Default: 10.</summary>
     public int MaxRecoveries { get; set; } = 10;
 
@@ -66,6 +69,11 @@ internal sealed class EngineOptionsValidator : IValidateOptions<EngineOptions>
         if (options.WatchdogInterval <= TimeSpan.Zero)
         {
             problems.Add($"{EngineOptions.Section}:{nameof(options.WatchdogInterval)} must be positive (got {options.WatchdogInterval})");
+        }
+
+        if (options.ReleaseAfter < TimeSpan.Zero)
+        {
+            problems.Add($"{EngineOptions.Section}:{nameof(options.ReleaseAfter)} must not be negative (got {options.ReleaseAfter})");
         }
 
         if (string.IsNullOrWhiteSpace(options.LogRoot))

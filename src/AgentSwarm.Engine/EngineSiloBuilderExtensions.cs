@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Runtime.Placement;
-using Orleans.Storage;
 
 namespace AgentSwarm.Engine;
 
@@ -14,7 +13,7 @@ public static class EngineSiloBuilderExtensions
     /// <summary>
     /// Registers the engine's grains' services: the scenario and policy catalogs, the built-in policies, partition
     /// placement on agent silos, and each silo's run watchdog. Run records and checkpoints go to the grain storage
-    /// named <see cref="EngineOptions.StorageName"/>; where the host registered none by then, to memory.
+    /// named <see cref="EngineOptions.StorageName"/>, which the host registers (memory for one process).
     /// </summary>
     public static ISiloBuilder AddAgentSwarmEngine(this ISiloBuilder builder, Action<EngineOptions>? configure = null)
     {
@@ -24,11 +23,6 @@ public static class EngineSiloBuilderExtensions
         if (configure is not null)
         {
             services.Configure(configure);
-        }
-
-        if (!services.Any(d => d.ServiceType == typeof(IGrainStorage) && d.IsKeyedService && Equals(d.ServiceKey, EngineOptions.StorageName)))
-        {
-            builder.AddMemoryGrainStorage(EngineOptions.StorageName);
         }
 
         services.TryAddSingleton(TimeProvider.System);

@@ -1,3 +1,4 @@
+using AgentSwarm.Engine;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Engine.Scenarios;
 using AgentSwarm.Scenarios;
@@ -19,6 +20,7 @@ public abstract class ClusterFixture(short silos) : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSilo((_, silo) =>
         {
+            silo.AddMemoryGrainStorage(EngineOptions.StorageName);
             silo.AddAgentSwarmEngine();
             silo.AddAgentSwarmScenarios();
             silo.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, ProbeScenario>());
@@ -40,6 +42,7 @@ public abstract class ClusterFixture(short silos) : IAsyncLifetime
         var simulation = Client.GetGrain<ISimulationGrain>(runId);
         await simulation.StartAsync(spec);
         var status = await WaitAsync(simulation, s => s.State is not (SimulationState.Running or SimulationState.Pending), limit ?? TimeSpan.FromMinutes(2));
+        Assert.True(status.State != SimulationState.Failed, $"run {runId} failed: {status.Error}");
         return (status, await simulation.GetRoundsAsync(1));
     }
 

@@ -23,6 +23,7 @@ public sealed class InferencePlacementTests : IAsyncLifetime
                 _inferenceSilo = options.SiloName;
             }
 
+            silo.AddMemoryGrainStorage(EngineOptions.StorageName);
             silo.AddAgentSwarmEngine();
             silo.AddAgentSwarmScenarios();
             silo.AddAgentSwarmInference(inferenceRole: inference);

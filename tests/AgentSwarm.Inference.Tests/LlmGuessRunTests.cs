@@ -20,6 +20,7 @@ public sealed class InferenceClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
+            silo.AddMemoryGrainStorage(EngineOptions.StorageName);
             silo.AddAgentSwarmEngine();
             silo.AddAgentSwarmScenarios();
             silo.AddAgentSwarmInference(configure: o =>

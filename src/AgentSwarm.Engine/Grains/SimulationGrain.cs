@@ -37,6 +37,8 @@ internal sealed partial class SimulationGrain(
     private Task? _loop;
     private int _currentRound;
     private IPartitionGrain[] _partitions = [];
+    private IGrainTimer? _releaseTimer;
+    private bool _released;
 
     private RunRecord Record => record.State;
 
@@ -367,9 +369,22 @@ internal sealed partial class SimulationGrain(
             LogLogFailed(logger, ex, runId);
         }
 
-        // A long-lived silo runs many runs: deactivate this one's agents and partitions (after the state is out, so a
-        // client that waits for the end does not wait for a million deactivations).
-        var partitions = _partitions;
+        // A long-lived silo runs many runs: this one's agents and partitions go once clients had time to read them.
+        _releaseTimer = this.RegisterGrainTimer(ReleaseAsync, options.Value.ReleaseAfter, Timeout.InfiniteTimeSpan);
+    }
+
+    public async Task ReleaseAsync()
+    {
+        if (Record.Spec is not { } spec || Record.State is SimulationState.Running or SimulationState.Pending || _released)
+        {
+            return;
+        }
+
+        _released = true;
+        _releaseTimer?.Dispose();
+        var partitions = _partitions.Length > 0
+            ? _partitions
+            : [.. Enumerable.Range(0, spec.Partitions).Select(p => GrainFactory.GetGrain<IPartitionGrain>(p, RunId))];
         _partitions = [];
         try
         {
@@ -377,7 +392,7 @@ internal sealed partial class SimulationGrain(
         }
         catch (Exception ex)
         {
-            LogReleaseFailed(logger, ex, runId);
+            LogReleaseFailed(logger, ex, RunId);
         }
     }
 
@@ -388,7 +403,8 @@ internal sealed partial class SimulationGrain(
     private async Task SetUpAsync(string runId, RunSpec spec, CancellationToken cancellationToken)
     {
         var setupStarted = Stopwatch.GetTimestamp();
-        var setups = await Task.Run(() => Setups(runId, spec), cancellationToken);
+        var every = Record.CheckpointEvery;
+        var setups = await Task.Run(() => Setups(runId, spec, every), cancellationToken);
         _partitions = [.. setups.Select(s => GrainFactory.GetGrain<IPartitionGrain>(s.Index, runId))];
         var silos = await Task.WhenAll(setups.Select(s => _partitions[s.Index].InitializeAsync(s, cancellationToken))).WaitAsync(cancellationToken);
         Record.PartitionSilos = silos;
@@ -397,7 +413,7 @@ internal sealed partial class SimulationGrain(
     }
 
     /// <summary>Each partition's agents and edges: the graph is a pure function of the spec, so a recovery builds the same.</summary>
-    private PartitionSetup[] Setups(string runId, RunSpec spec)
+    private static PartitionSetup[] Setups(string runId, RunSpec spec, int checkpointEvery)
     {
         var graph = TopologyBuilder.Build(spec.Topology, spec.Agents, spec.Seed);
         var count = spec.Partitions;
@@ -420,7 +436,7 @@ internal sealed partial class SimulationGrain(
             }
 
             var targets = graph.Targets.AsSpan(edgeStart, graph.Offsets[last] - edgeStart).ToArray();
-            setups[p] = new PartitionSetup(runId, p, spec, bounds, offsets, targets, Record.CheckpointEvery);
+            setups[p] = new PartitionSetup(runId, p, spec, bounds, offsets, targets, checkpointEvery);
         }
 
         return setups;
@@ -454,7 +470,8 @@ internal sealed partial class SimulationGrain(
                     await _recorder.RollBackAsync(runId, spec, -1, logged);
                 }
 
-                var setups = await Task.Run(() => Setups(runId, spec), cancellationToken);
+                var every = Record.CheckpointEvery;
+                var setups = await Task.Run(() => Setups(runId, spec, every), cancellationToken);
                 _partitions = [.. setups.Select(s => GrainFactory.GetGrain<IPartitionGrain>(s.Index, runId))];
                 var silos = await Task.WhenAll(setups.Select(s => _partitions[s.Index].RestoreAsync(s, checkpoint, Record.Epoch, logged, cancellationToken)))
                     .WaitAsync(cancellationToken);
