@@ -1,3 +1,4 @@
+using AgentSwarm.Hosting;
 using System.Globalization;
 using System.CommandLine;
 using System.CommandLine.Parsing;
@@ -53,7 +54,197 @@ internal static class AgentSwarmCommand
         root.Add(ReplayCommandLine(output, error));
         root.Add(ReportCommandLine(output, error));
         root.Add(InspectCommandLine(output, error));
+        root.Add(SiloCommandLine(output, error));
+        root.Add(RunsCommandLine(output, error));
+        root.Add(AttachCommandLine(output, error));
+        root.Add(CancelCommandLine(output, error));
         return root;
+    }
+
+    /// <summary>The options every client command has for reaching a cluster.</summary>
+    private sealed class ClusterOptions
+    {
+        public Option<string?> Cluster { get; } = new("--cluster", "-c") { Description = "The cluster: redis=HOST:PORT (its membership) or localhost" };
+
+        public Option<string?> ClusterId { get; } = new("--cluster-id") { Description = "Orleans ClusterId (default agentswarm, or Orleans__ClusterId)" };
+
+        public Option<string?> ServiceId { get; } = new("--service-id") { Description = "Orleans ServiceId (default agentswarm)" };
+
+        public Option<int> Wait { get; } = new("--wait") { Description = "Seconds to wait for a silo to answer before giving up", DefaultValueFactory = _ => 15 };
+
+        public void AddTo(Command command)
+        {
+            command.Add(Cluster);
+            command.Add(ClusterId);
+            command.Add(ServiceId);
+            command.Add(Wait);
+        }
+
+        /// <summary>The target, or null with a message written when --cluster is missing or does not parse.</summary>
+        public async Task<ClusterTarget?> TargetAsync(ParseResult parse, TextWriter error, bool required)
+        {
+            var text = parse.GetValue(Cluster);
+            if (text is null)
+            {
+                if (required)
+                {
+                    await error.WriteLineAsync("error: --cluster: give the cluster to talk to (redis=HOST:PORT or localhost)");
+                }
+
+                return null;
+            }
+
+            if (!Hosting.ClusterAddress.TryParse(text, out var address, out var problem))
+            {
+                await error.WriteLineAsync($"error: --cluster: {problem}");
+                return null;
+            }
+
+            if (parse.GetValue(Wait) <= 0)
+            {
+                await error.WriteLineAsync("error: --wait: must be a positive number of seconds");
+                return null;
+            }
+
+            return new ClusterTarget(address, parse.GetValue(ClusterId), parse.GetValue(ServiceId), TimeSpan.FromSeconds(parse.GetValue(Wait)));
+        }
+    }
+
+    /// <summary>Runs a client command, turning an unreachable cluster into a clear message and exit code 1.</summary>
+    private static async Task<int> ClientAsync(TextWriter error, Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (Hosting.ClusterUnreachableException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return ExitCodes.Failed;
+        }
+    }
+
+    private static Command SiloCommandLine(TextWriter output, TextWriter error)
+    {
+        var cluster = new Option<string>("--cluster", "-c") { Description = "Membership: redis=HOST:PORT, or localhost (development)", DefaultValueFactory = _ => "localhost" };
+        var clusterId = new Option<string?>("--cluster-id") { Description = "Orleans ClusterId (default agentswarm)" };
+        var serviceId = new Option<string?>("--service-id") { Description = "Orleans ServiceId (default agentswarm)" };
+        var roles = new Option<string?>("--roles") { Description = "What this silo hosts: agents,inference,console (default all)" };
+        var storage = new Option<string?>("--storage") { Description = "Run records and checkpoints: memory, redis=HOST:PORT, azure-tables=CONNECTION_STRING (default memory)" };
+        var siloPort = new Option<int?>("--silo-port") { Description = "Silo-to-silo port (default 11111)" };
+        var gatewayPort = new Option<int?>("--gateway-port") { Description = "Client gateway port (default 30000)" };
+        var advertise = new Option<string?>("--advertise") { Description = "The IP address other silos reach this one at (default 127.0.0.1)" };
+        var primaryPort = new Option<int?>("--primary-port") { Description = "localhost clustering: the primary silo's port (default 11111)" };
+        var logRoot = new Option<string?>("--log-root") { Description = "Folder every silo shares for run logs (default runs/)" };
+        var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Partitions checkpoint their agents every N rounds (default 1; 0 never)" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the silo's log on stderr" };
+        var command = new Command("silo", "Run a silo of an AgentSwarm cluster until SIGTERM or Ctrl+C. Settings also come from appsettings.json and environment variables (Orleans__ClusterId, AgentSwarm__Roles, ...).")
+        {
+            cluster, clusterId, serviceId, roles, storage, siloPort, gatewayPort, advertise, primaryPort, logRoot, checkpointEvery, verbose,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            if (!Hosting.ClusterAddress.TryParse(parse.GetValue(cluster), out var address, out var problem))
+            {
+                await error.WriteLineAsync($"error: --cluster: {problem}");
+                return ExitCodes.BadInput;
+            }
+
+            Hosting.StorageAddress? store = null;
+            if (parse.GetValue(storage) is { } storageText)
+            {
+                if (!Hosting.StorageAddress.TryParse(storageText, out var parsed, out var storageProblem))
+                {
+                    await error.WriteLineAsync($"error: --storage: {storageProblem}");
+                    return ExitCodes.BadInput;
+                }
+
+                store = parsed;
+            }
+
+            if (parse.GetValue(roles) is { } roleText && Engine.SiloRoles.TryParse(roleText, out _) is { } roleProblem)
+            {
+                await error.WriteLineAsync($"error: --roles: {roleProblem}");
+                return ExitCodes.BadInput;
+            }
+
+            foreach (var (name, value) in new[] { ("--silo-port", parse.GetValue(siloPort)), ("--gateway-port", parse.GetValue(gatewayPort)), ("--primary-port", parse.GetValue(primaryPort)) })
+            {
+                if (value is < 1 or > 65535)
+                {
+                    await error.WriteLineAsync($"error: {name}: must be a port in 1..65535 (got {value})");
+                    return ExitCodes.BadInput;
+                }
+            }
+
+            if (parse.GetValue(checkpointEvery) is < 0)
+            {
+                await error.WriteLineAsync("error: --checkpoint-every: must be 0 (never) or a number of rounds");
+                return ExitCodes.BadInput;
+            }
+
+            var settings = new Hosting.SiloSettings
+            {
+                Cluster = address,
+                ClusterId = parse.GetValue(clusterId),
+                ServiceId = parse.GetValue(serviceId),
+                Roles = parse.GetValue(roles),
+                Storage = store,
+                SiloPort = parse.GetValue(siloPort),
+                GatewayPort = parse.GetValue(gatewayPort),
+                AdvertisedAddress = parse.GetValue(advertise),
+                PrimarySiloPort = parse.GetValue(primaryPort),
+                LogRoot = parse.GetValue(logRoot) is { } root ? Path.GetFullPath(root) : null,
+                CheckpointEvery = parse.GetValue(checkpointEvery),
+                LogLevel = parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
+            };
+            return await ClusterCommands.SiloAsync(settings, output, error, cancellationToken);
+        });
+        return command;
+    }
+
+    private static Command RunsCommandLine(TextWriter output, TextWriter error)
+    {
+        var options = new ClusterOptions();
+        var command = new Command("runs", "List a cluster's runs: state, progress, which silo holds which partitions, recoveries.");
+        options.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var target = await options.TargetAsync(parse, error, required: true);
+            return target is null ? ExitCodes.BadInput : await ClientAsync(error, () => ClusterCommands.ListAsync(target, output, error, cancellationToken));
+        });
+        return command;
+    }
+
+    private static Command AttachCommandLine(TextWriter output, TextWriter error)
+    {
+        var options = new ClusterOptions();
+        var runId = new Argument<string>("run-id") { Description = "The run (agentswarm runs lists them)" };
+        var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Also write rounds and summary.json here" };
+        var command = new Command("attach", "Follow a cluster's run with the live view until it ends (Ctrl+C detaches; the run goes on).") { runId, outDir };
+        options.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var target = await options.TargetAsync(parse, error, required: true);
+            return target is null
+                ? ExitCodes.BadInput
+                : await ClientAsync(error, () => ClusterCommands.AttachAsync(target, parse.GetRequiredValue(runId), parse.GetValue(outDir)?.FullName, Console(output), error, cancellationToken));
+        });
+        return command;
+    }
+
+    private static Command CancelCommandLine(TextWriter output, TextWriter error)
+    {
+        var options = new ClusterOptions();
+        var runId = new Argument<string>("run-id") { Description = "The run (agentswarm runs lists them)" };
+        var command = new Command("cancel", "Stop a cluster's run; the rounds it finished are kept.") { runId };
+        options.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var target = await options.TargetAsync(parse, error, required: true);
+            return target is null ? ExitCodes.BadInput : await ClientAsync(error, () => ClusterCommands.CancelAsync(target, parse.GetRequiredValue(runId), output, error, cancellationToken));
+        });
+        return command;
     }
 
     private static Command RunCommandLine(TextWriter output, TextWriter error)
@@ -76,11 +267,13 @@ internal static class AgentSwarmCommand
         var noLog = new Option<bool>("--no-log") { Description = "Do not write the event log (OUT/log/)" };
         var snapshotEvery = new Option<int>("--snapshot-every") { Description = "Write every agent's memory into the log every N rounds and after the last (0: never)" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Resume a stopped run from its log (OUT/log): rounds up to its last complete one are replayed, the rest run live" };
+        var clusterOptions = new ClusterOptions();
 
-        var command = new Command("run", "Run a scenario on an embedded in-process silo and write summary.json and per-round results.")
+        var command = new Command("run", "Run a scenario on an embedded in-process silo (or submit it to a cluster with --cluster) and write summary.json and per-round results.")
         {
             scenario, agents, rounds, seed, policy, llm, partitions, latency, concurrency, outDir, verbose, noLog, snapshotEvery, resume,
         };
+        clusterOptions.AddTo(command);
 
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -108,6 +301,22 @@ internal static class AgentSwarmCommand
                 return ExitCodes.BadInput;
             }
 
+            ClusterTarget? target = null;
+            if (parse.GetValue(clusterOptions.Cluster) is not null)
+            {
+                target = await clusterOptions.TargetAsync(parse, error, required: true);
+                if (target is null)
+                {
+                    return ExitCodes.BadInput;
+                }
+
+                if (parse.GetValue(resume) is not null)
+                {
+                    await error.WriteLineAsync("error: --resume runs on an embedded silo; a cluster's run picks itself up after a lost silo");
+                    return ExitCodes.BadInput;
+                }
+            }
+
             var options = new RunCommand.Options(
                 parse.GetValue(scenario)?.FullName,
                 new RunOverrides(
@@ -123,8 +332,9 @@ internal static class AgentSwarmCommand
                 parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
                 !parse.GetValue(noLog),
                 parse.GetValue(snapshotEvery),
-                parse.GetValue(resume)?.FullName);
-            return await RunCommand.ExecuteAsync(options, Console(output), error, cancellationToken);
+                parse.GetValue(resume)?.FullName,
+                target);
+            return await ClientAsync(error, () => RunCommand.ExecuteAsync(options, Console(output), error, cancellationToken));
         });
         return command;
     }

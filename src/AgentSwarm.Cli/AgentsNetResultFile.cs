@@ -1,3 +1,4 @@
+using AgentSwarm.Hosting;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentSwarm.Abstractions;

@@ -1,3 +1,4 @@
+using AgentSwarm.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;

@@ -1,3 +1,4 @@
+using AgentSwarm.Hosting;
 using System.Globalization;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Replay;
@@ -15,7 +16,8 @@ internal static class RunCommand
     /// <param name="Log">Write the event log to the output folder's log/ (the default).</param>
     /// <param name="SnapshotEvery">Write every agent's memory into the log every this many rounds (0: never).</param>
     /// <param name="Resume">A stopped run's log: run it again from its last complete round instead of a scenario file.</param>
-    public sealed record Options(string? ScenarioPath, RunOverrides Overrides, string? OutputDirectory, LogLevel LogLevel, bool Log = true, int SnapshotEvery = 0, string? Resume = null);
+    /// <param name="Cluster">Submit the run to this cluster instead of an embedded silo (null: embedded).</param>
+    public sealed record Options(string? ScenarioPath, RunOverrides Overrides, string? OutputDirectory, LogLevel LogLevel, bool Log = true, int SnapshotEvery = 0, string? Resume = null, ClusterTarget? Cluster = null);
 
     public static async Task<int> ExecuteAsync(Options options, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken)
     {
@@ -43,13 +45,25 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
+        if (options.Cluster is { } target)
+        {
+            // The cluster's run writes its log under the log root its silos share; this client keeps the results.
+            if (options.Log)
+            {
+                spec = spec with { Log = new RunLogSpec(Path.Combine(runId, "log"), SnapshotEvery: options.SnapshotEvery) };
+            }
+
+            await using var connection = await target.ConnectAsync(cancellationToken);
+            return await RunAsync(connection.Client, runId, spec, directory, console, error, cancellationToken, cluster: true);
+        }
+
         if (options.Log)
         {
             spec = spec with { Log = new RunLogSpec(Path.Combine(directory, "log"), SnapshotEvery: options.SnapshotEvery) };
         }
 
         await using var silo = await EmbeddedSilo.StartAsync(options.LogLevel, cancellationToken);
-        return await RunAsync(silo, runId, spec, directory, console, error, cancellationToken);
+        return await RunAsync(silo.Client, runId, spec, directory, console, error, cancellationToken);
     }
 
     /// <summary>
@@ -105,7 +119,7 @@ internal static class RunCommand
         log.TruncateAfter(resumeAfter);
         spec = spec with { Log = new RunLogSpec(log.Directory, resumeAfter, log.Directory, resumeAfter, log.Header.SnapshotEvery) };
         var runId = string.Create(CultureInfo.InvariantCulture, $"{spec.Scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
-        return await RunAsync(silo, runId, spec, directory, console, error, cancellationToken);
+        return await RunAsync(silo.Client, runId, spec, directory, console, error, cancellationToken);
     }
 
     /// <summary>The spec a log's header holds; throws <see cref="LogFormatException"/> when it does not decode.</summary>
@@ -122,7 +136,7 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> RunAsync(EmbeddedSilo silo, string runId, RunSpec spec, string directory, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(IClusterClient client, string runId, RunSpec spec, string directory, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken, bool cluster = false)
     {
         RunOutput output;
         try
@@ -138,7 +152,12 @@ internal static class RunCommand
         using (output)
         {
             var view = new RunView(console, spec, console.Profile.Capabilities.Interactive);
-            var driver = new SimulationDriver(silo.Client);
+            if (cluster)
+            {
+                await error.WriteLineAsync($"run {runId} submitted; it belongs to the cluster: Ctrl+C detaches, 'agentswarm attach {runId}' follows it again, 'agentswarm cancel {runId}' stops it");
+            }
+
+            var driver = new SimulationDriver(client) { DetachOnCancel = cluster };
             var outcome = await view.ShowAsync(() => driver.RunAsync(
                 runId,
                 spec,
@@ -154,8 +173,17 @@ internal static class RunCommand
             if (spec.Config is Scenarios.AgentsNet.AgentsNetConfig)
             {
                 // The reference's result file: answers, graph, score, and for LLM agents transcripts and fallback counts.
-                await AgentsNetResultFile.WriteForRunAsync(silo.Client, runId, spec, outcome, directory, CancellationToken.None);
+                await AgentsNetResultFile.WriteForRunAsync(client, runId, spec, outcome, directory, CancellationToken.None);
             }
+
+            if (outcome.Final.State is SimulationState.Running or SimulationState.Pending)
+            {
+                await error.WriteLineAsync($"detached from run {runId} at round {outcome.Final.RoundsCompleted}; it goes on in the cluster ('agentswarm attach {runId}')");
+                return ExitCodes.Cancelled;
+            }
+
+            // Done reading agents: a long-lived silo may let them go now.
+            await client.GetGrain<ISimulationGrain>(runId).ReleaseAsync();
 
             view.Finish(outcome, directory);
             return outcome.Final.State switch

@@ -3,13 +3,13 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using AgentSwarm.Abstractions;
 
-namespace AgentSwarm.Cli;
+namespace AgentSwarm.Hosting;
 
 /// <summary>
 /// The files a run leaves in its output folder: rounds.jsonl and rounds.csv, appended as each round finishes (so
 /// a cancelled or failed run keeps what it finished), and summary.json at the end.
 /// </summary>
-internal sealed class RunOutput : IDisposable
+public sealed class RunOutput : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -76,7 +76,7 @@ internal sealed class RunOutput : IDisposable
     }
 }
 
-internal sealed record RoundRecord(
+public sealed record RoundRecord(
     int Round,
     double Seconds,
     long AgentSteps,
@@ -88,7 +88,7 @@ internal sealed record RoundRecord(
         new(round.Round, round.Elapsed.TotalSeconds, round.AgentSteps, round.Messages, round.DroppedMessages, round.Stats);
 }
 
-internal sealed record RunSummary(
+public sealed record RunSummary(
     string RunId,
     string Scenario,
     string State,
@@ -109,8 +109,13 @@ internal sealed record RunSummary(
     long PeakRssBytes,
     long ManagedHeapBytes,
     IReadOnlyList<RoundRecord> Rounds,
-    LlmSummary? Llm)
+    LlmSummary? Llm,
+    RunSummary.ClusterPlacement? Cluster = null,
+    string? Log = null)
 {
+    /// <summary>Where the run's parts ran and what it survived: the controller's silo, each partition's, every recovery.</summary>
+    public sealed record ClusterPlacement(string ControllerSilo, IReadOnlyList<string> PartitionSilos, IReadOnlyList<RunRecovery> Recoveries, int CheckpointEvery);
+
     public static RunSummary From(string runId, RunSpec spec, RunOutcome outcome)
     {
         var steps = outcome.Rounds.Sum(r => r.AgentSteps);
@@ -136,12 +141,14 @@ internal sealed record RunSummary(
             ProcessMemory.PeakRss(),
             GC.GetTotalMemory(forceFullCollection: false),
             outcome.Rounds.Select(RoundRecord.From).ToArray(),
-            outcome.Llm is { } llm ? new LlmSummary(LlmSummary.Counters(llm.Total), [.. llm.Endpoints.Select(LlmSummary.Counters)]) : null);
+            outcome.Llm is { } llm ? new LlmSummary(LlmSummary.Counters(llm.Total), [.. llm.Endpoints.Select(LlmSummary.Counters)]) : null,
+            outcome.Info is { } info ? new ClusterPlacement(info.ControllerSilo, info.PartitionSilos, info.Recoveries, info.CheckpointEvery) : null,
+            outcome.Info?.Spec.Log?.Directory ?? spec.Log?.Directory);
     }
 }
 
 /// <summary>The inference pool's counters in summary.json: the run's total and each endpoint.</summary>
-internal sealed record LlmSummary(LlmSummary.EndpointCounters Total, IReadOnlyList<LlmSummary.EndpointCounters> Endpoints)
+public sealed record LlmSummary(LlmSummary.EndpointCounters Total, IReadOnlyList<LlmSummary.EndpointCounters> Endpoints)
 {
     public static EndpointCounters Counters(LlmStats s) => new(
         s.Endpoint, s.Requests, s.Completed, s.Failed, s.Retries, s.CacheHits, s.Deduplicated, s.PromptTokens, s.CachedPromptTokens, s.OutputTokens,

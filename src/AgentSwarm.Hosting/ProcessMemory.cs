@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
 
-namespace AgentSwarm.Cli;
+namespace AgentSwarm.Hosting;
 
 /// <summary>Resident memory of this process: from /proc/self/status on Linux, else what Process reports.</summary>
-internal static class ProcessMemory
+public static class ProcessMemory
 {
     /// <summary>Peak resident set size (VmHWM).</summary>
     public static long PeakRss() => ReadStatus("VmHWM:") ?? Current().PeakWorkingSet64;

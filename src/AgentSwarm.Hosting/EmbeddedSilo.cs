@@ -1,17 +1,18 @@
-using AgentSwarm.Replay;
 using System.Net;
 using System.Net.Sockets;
 using AgentSwarm.Engine;
-using AgentSwarm.Inference;
-using AgentSwarm.Scenarios;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace AgentSwarm.Cli;
+namespace AgentSwarm.Hosting;
 
-/// <summary>An in-process silo with the engine and every built-in scenario: what `agentswarm run` uses by default.</summary>
-internal sealed class EmbeddedSilo : IAsyncDisposable
+/// <summary>
+/// An in-process silo with the engine and every built-in scenario: what `agentswarm run` uses by default. It is the
+/// silo host of `agentswarm silo` with localhost clustering on free ports, memory storage and no checkpoints (one
+/// process cannot lose a silo and go on).
+/// </summary>
+public sealed class EmbeddedSilo : IAsyncDisposable
 {
     private readonly IHost _host;
 
@@ -28,31 +29,22 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
 
     public static async Task<EmbeddedSilo> StartAsync(LogLevel logLevel, CancellationToken cancellationToken)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Logging.ClearProviders();
-        builder.Logging.SetMinimumLevel(logLevel);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss ";
-        });
-        // Orleans warns about timer delays and GC stalls that a million-agent heap on two cores makes routine: by
-        // default show its errors only; --verbose shows everything.
-        builder.Logging.AddFilter("Orleans", logLevel <= LogLevel.Information ? LogLevel.Warning : LogLevel.Error);
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-
         // Free loopback ports, so several runs (and tests) can share a machine.
         var siloPort = FreePort();
         var gatewayPort = FreePort();
-        builder.UseOrleans(silo =>
+        var settings = new SiloSettings
         {
-            silo.UseLocalhostClustering(siloPort, gatewayPort, serviceId: "agentswarm", clusterId: "embedded-" + siloPort);
-            silo.AddAgentSwarmEngine();
-            silo.AddAgentSwarmScenarios();
-            silo.AddAgentSwarmInference();
-            silo.AddAgentSwarmReplay();
+            Cluster = ClusterAddress.Development,
+            ClusterId = "embedded-" + siloPort,
+            SiloPort = siloPort,
+            GatewayPort = gatewayPort,
+            PrimarySiloPort = siloPort,
+            LogLevel = logLevel,
+        };
+        var builder = AgentSwarmHost.CreateSiloBuilder(settings, new Dictionary<string, string?>
+        {
+            [$"{EngineOptions.Section}:{nameof(EngineOptions.CheckpointEvery)}"] = "0",
         });
-
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new EmbeddedSilo(host);
@@ -75,7 +67,7 @@ internal sealed class EmbeddedSilo : IAsyncDisposable
         _host.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

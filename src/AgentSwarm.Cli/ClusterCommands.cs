@@ -1,0 +1,168 @@
+using System.Globalization;
+using AgentSwarm.Abstractions;
+using AgentSwarm.Hosting;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace AgentSwarm.Cli;
+
+/// <summary>`agentswarm silo`, `runs`, `attach` and `cancel`: a cluster's silos and the runs that live on them.</summary>
+internal static class ClusterCommands
+{
+    /// <summary>Runs a silo until SIGTERM or Ctrl+C, then leaves the cluster gracefully (deactivating what it holds).</summary>
+    public static async Task<int> SiloAsync(SiloSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        IHost host;
+        try
+        {
+            host = AgentSwarmHost.CreateSiloBuilder(settings).Build();
+            await host.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            var message = ex is Microsoft.Extensions.Options.OptionsValidationException validation ? string.Join("; ", validation.Failures) : ex.Message;
+            await error.WriteLineAsync($"error: the silo did not start: {message.Split('\n')[0].Trim()}");
+            return ExitCodes.Failed;
+        }
+
+        var silo = (ILocalSiloDetails)host.Services.GetService(typeof(ILocalSiloDetails))!;
+        await output.WriteLineAsync($"silo {silo.SiloAddress} is up: cluster {silo.ClusterId}, gateway {silo.GatewayAddress?.ToString() ?? "none"}, roles {settings.Roles ?? "agents,inference,console"}");
+        await output.FlushAsync(CancellationToken.None);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGTERM or Ctrl+C: leave gracefully below.
+        }
+
+        await output.WriteLineAsync($"silo {silo.SiloAddress} is stopping");
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await host.StopAsync(stopping.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await error.WriteLineAsync("warning: the silo did not stop within 30 s");
+        }
+
+        host.Dispose();
+        return ExitCodes.Success;
+    }
+
+    public static async Task<int> ListAsync(ClusterTarget target, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        await using var connection = await target.ConnectAsync(cancellationToken);
+        var entries = await connection.Client.GetGrain<IRunRegistryGrain>(IRunRegistryGrain.Key).ListAsync();
+        if (entries.Length == 0)
+        {
+            await output.WriteLineAsync($"no runs in cluster {connection.ClusterId}");
+            return ExitCodes.Success;
+        }
+
+        await output.WriteLineAsync("run id | state | scenario | agents | rounds done/planned | created (UTC) | controller | partitions by silo | recoveries");
+        foreach (var entry in entries)
+        {
+            var simulation = connection.Client.GetGrain<ISimulationGrain>(entry.RunId);
+            var status = await simulation.GetStatusAsync();
+            var info = await simulation.GetInfoAsync();
+            var bySilo = info is null ? "-" : string.Join(", ", info.PartitionSilos.Select((s, p) => (s, p)).GroupBy(x => x.s).Select(g => $"{g.Key}: {Ranges(g.Select(x => x.p))}"));
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{entry.RunId} | {status.State.ToString().ToLowerInvariant()} | {entry.Scenario} | {entry.Agents} | {status.RoundsCompleted}/{entry.Rounds} | {entry.CreatedUtc:yyyy-MM-dd HH:mm:ss} | {info?.ControllerSilo ?? "-"} | {bySilo} | {info?.Recoveries.Length ?? 0}"));
+        }
+
+        return ExitCodes.Success;
+    }
+
+    public static async Task<int> AttachAsync(ClusterTarget target, string runId, string? outputDirectory, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken)
+    {
+        await using var connection = await target.ConnectAsync(cancellationToken);
+        var simulation = connection.Client.GetGrain<ISimulationGrain>(runId);
+        var info = await simulation.GetInfoAsync();
+        if (info is null)
+        {
+            await error.WriteLineAsync($"error: no run '{runId}' in cluster {connection.ClusterId} ('agentswarm runs' lists them)");
+            return ExitCodes.BadInput;
+        }
+
+        var spec = info.Spec;
+        var view = new RunView(console, spec, console.Profile.Capabilities.Interactive);
+        var driver = new SimulationDriver(connection.Client) { DetachOnCancel = true };
+        RunOutput? files = outputDirectory is null ? null : new RunOutput(outputDirectory);
+        try
+        {
+            var outcome = await view.ShowAsync(() => driver.FollowAsync(
+                runId,
+                spec.Policy.Name == PolicyNames.Llm,
+                view.OnStatus,
+                round =>
+                {
+                    files?.AppendRound(round);
+                    view.OnRound(round);
+                },
+                cancellationToken,
+                view.OnLlm));
+            files?.WriteSummary(runId, spec, outcome);
+            view.Finish(outcome, outputDirectory ?? spec.Log?.Directory ?? "(no output folder)");
+            return outcome.Final.State switch
+            {
+                SimulationState.Completed => ExitCodes.Success,
+                SimulationState.Cancelled or SimulationState.Running => ExitCodes.Cancelled,
+                _ => ExitCodes.Failed,
+            };
+        }
+        finally
+        {
+            files?.Dispose();
+        }
+    }
+
+    public static async Task<int> CancelAsync(ClusterTarget target, string runId, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        await using var connection = await target.ConnectAsync(cancellationToken);
+        var simulation = connection.Client.GetGrain<ISimulationGrain>(runId);
+        if (await simulation.GetInfoAsync() is null)
+        {
+            await error.WriteLineAsync($"error: no run '{runId}' in cluster {connection.ClusterId} ('agentswarm runs' lists them)");
+            return ExitCodes.BadInput;
+        }
+
+        await simulation.CancelAsync();
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        SimulationStatus status;
+        do
+        {
+            status = await simulation.GetStatusAsync();
+            if (status.State is not (SimulationState.Running or SimulationState.Pending))
+            {
+                break;
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+        while (DateTime.UtcNow < deadline);
+        await output.WriteLineAsync($"run {runId}: {status.State.ToString().ToLowerInvariant()} after {status.RoundsCompleted} rounds");
+        return status.State is SimulationState.Running or SimulationState.Pending ? ExitCodes.Failed : ExitCodes.Success;
+    }
+
+    private static string Ranges(IEnumerable<int> partitions)
+    {
+        var sorted = partitions.Order().ToList();
+        var parts = new List<string>();
+        for (var i = 0; i < sorted.Count;)
+        {
+            var j = i;
+            while (j + 1 < sorted.Count && sorted[j + 1] == sorted[j] + 1)
+            {
+                j++;
+            }
+
+            parts.Add(i == j ? $"{sorted[i]}" : $"{sorted[i]}-{sorted[j]}");
+            i = j + 1;
+        }
+
+        return string.Join(",", parts);
+    }
+}

@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSwarm.Hosting;
+
+/// <summary>
+/// Builds AgentSwarm's silo hosts: `agentswarm silo` (a member of a cluster) and the embedded silo of `agentswarm
+/// run` (the same host with localhost clustering on free ports). Configuration comes, in rising precedence, from
+/// the defaults, appsettings.json, environment variables (<c>Orleans__ClusterId</c>, <c>AgentSwarm__Roles</c>, ...)
+/// and the command line, under the standard Orleans keys, so a deployment describes a silo without code.
+/// </summary>
+public static class AgentSwarmHost
+{
+    /// <summary>Defaults under everything else: one service and cluster id, loopback, memory storage.</summary>
+    public static IReadOnlyDictionary<string, string?> Defaults { get; } = new Dictionary<string, string?>
+    {
+        ["Orleans:ClusterId"] = "agentswarm",
+        ["Orleans:ServiceId"] = "agentswarm",
+        ["Orleans:Endpoints:AdvertisedIPAddress"] = "127.0.0.1",
+        ["Orleans:Endpoints:SiloPort"] = "11111",
+        ["Orleans:Endpoints:GatewayPort"] = "30000",
+        ["AgentSwarm:Engine:CheckpointEvery"] = "1",
+    };
+
+    public static HostApplicationBuilder CreateSiloBuilder(SiloSettings settings, IReadOnlyDictionary<string, string?>? extraDefaults = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ContentRootPath = settings.ContentRoot ?? Environment.CurrentDirectory,
+        });
+        var defaults = new Dictionary<string, string?>(Defaults);
+        foreach (var (key, value) in extraDefaults ?? new Dictionary<string, string?>())
+        {
+            defaults[key] = value;
+        }
+
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(defaults);
+        builder.Configuration.AddJsonFile(Path.Combine(builder.Environment.ContentRootPath, "appsettings.json"), optional: true, reloadOnChange: false);
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddInMemoryCollection(settings.Overrides());
+
+        ConfigureLogging(builder.Logging, settings.LogLevel);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        builder.UseOrleans(silo => silo.AddAgentSwarm(builder.Configuration));
+        return builder;
+    }
+
+    public static void ConfigureLogging(ILoggingBuilder logging, LogLevel logLevel)
+    {
+        logging.ClearProviders();
+        logging.SetMinimumLevel(logLevel);
+        logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+        });
+
+        // Orleans warns about timer delays and GC stalls that a million-agent heap on two cores makes routine: by
+        // default show its errors only; --verbose shows everything.
+        logging.AddFilter("Orleans", logLevel <= LogLevel.Information ? LogLevel.Warning : LogLevel.Error);
+        logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+
+namespace AgentSwarm.Hosting;
+
+/// <summary>A client's connection to a cluster of `agentswarm silo` processes.</summary>
+public sealed class ClusterConnection : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private ClusterConnection(IHost host, ClusterAddress address, string clusterId)
+    {
+        _host = host;
+        Address = address;
+        ClusterId = clusterId;
+        Client = host.Services.GetRequiredService<IClusterClient>();
+    }
+
+    public IClusterClient Client { get; }
+
+    public ClusterAddress Address { get; }
+
+    public string ClusterId { get; }
+
+    /// <summary>
+    /// Connects, retrying until <paramref name="wait"/> has passed; then fails with a message that says where it
+    /// looked (an unreachable Redis, a cluster id no silo uses, no silo up yet).
+    /// </summary>
+    public static async Task<ClusterConnection> ConnectAsync(ClusterAddress address, string? clusterId, string? serviceId, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection(AgentSwarmHost.Defaults);
+        builder.Configuration.AddEnvironmentVariables();
+        var overrides = address.Settings().ToList();
+        if (clusterId is not null)
+        {
+            overrides.Add(new("Orleans:ClusterId", clusterId));
+        }
+
+        if (serviceId is not null)
+        {
+            overrides.Add(new("Orleans:ServiceId", serviceId));
+        }
+
+        builder.Configuration.AddInMemoryCollection(overrides);
+        AgentSwarmHost.ConfigureLogging(builder.Logging, LogLevel.Critical);
+        var effectiveClusterId = builder.Configuration["Orleans:ClusterId"]!;
+        var deadline = DateTime.UtcNow + wait;
+        string? lastProblem = null;
+        builder.UseOrleansClient(client =>
+        {
+            if (address.Kind == ClusterAddress.Localhost)
+            {
+                var gateway = int.Parse(builder.Configuration["Orleans:Endpoints:GatewayPort"]!, System.Globalization.CultureInfo.InvariantCulture);
+                client.UseStaticClustering(new IPEndPoint(IPAddress.Loopback, gateway));
+            }
+
+            client.Configure<GatewayOptions>(o => o.GatewayListRefreshPeriod = TimeSpan.FromSeconds(5));
+            client.UseConnectionRetryFilter(async (exception, token) =>
+            {
+                lastProblem = exception.Message;
+                if (DateTime.UtcNow >= deadline)
+                {
+                    return false;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(500), token);
+                return true;
+            });
+        });
+
+        var host = builder.Build();
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(wait + TimeSpan.FromSeconds(5));
+            await host.StartAsync(timeout.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            host.Dispose();
+            var detail = lastProblem ?? ex.Message;
+            throw new ClusterUnreachableException(
+                $"no silo of cluster '{effectiveClusterId}' answered at {address} within {wait.TotalSeconds:0} s ({detail.Split('\n')[0].Trim()})");
+        }
+
+        return new ClusterConnection(host, address, effectiveClusterId);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await _host.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The process ends anyway.
+        }
+
+        _host.Dispose();
+    }
+}
+
+/// <summary>The cluster could not be reached: the message says where the client looked and what it heard.</summary>
+public sealed class ClusterUnreachableException(string message) : Exception(message);

@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using AgentSwarm.Abstractions;
+
+namespace AgentSwarm.Hosting;
+
+/// <summary>How a run ended, as the client saw it.</summary>
+/// <param name="Llm">The inference pool's counters for the run (null when it made no LLM calls).</param>
+/// <param name="Info">The controller's view at the end: spec with its log folder, placement, recoveries.</param>
+public sealed record RunOutcome(SimulationStatus Final, IReadOnlyList<RoundResult> Rounds, TimeSpan Wall, LlmRunStats? Llm = null, RunInfo? Info = null);
+
+/// <summary>Starts a run on a cluster, or follows one already there, reporting status and each finished round.</summary>
+public sealed class SimulationDriver(IClusterClient client)
+{
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Inference grains per run, as the silo's <see cref="Inference.InferenceOptions.Shards"/> says.</summary>
+    public int InferenceShards { get; init; } = 1;
+
+    /// <summary>
+    /// What Ctrl+C (the token) does: false cancels the run (an embedded run ends with its client); true only stops
+    /// following it, since a cluster's run belongs to the cluster. The outcome is then the status when it stopped.
+    /// </summary>
+    public bool DetachOnCancel { get; init; }
+
+    public async Task<RunOutcome> RunAsync(
+        string runId,
+        RunSpec spec,
+        Action<SimulationStatus>? onStatus,
+        Action<RoundResult>? onRound,
+        CancellationToken cancellationToken,
+        Action<LlmRunStats>? onLlm = null)
+    {
+        await client.GetGrain<ISimulationGrain>(runId).StartAsync(spec);
+        return await FollowAsync(runId, spec.Policy.Name == PolicyNames.Llm, onStatus, onRound, cancellationToken, onLlm);
+    }
+
+    /// <summary>Follows a run to its end (or, with <see cref="DetachOnCancel"/>, until the token fires).</summary>
+    public async Task<RunOutcome> FollowAsync(
+        string runId,
+        bool usesLlm,
+        Action<SimulationStatus>? onStatus,
+        Action<RoundResult>? onRound,
+        CancellationToken cancellationToken,
+        Action<LlmRunStats>? onLlm = null,
+        int roundsSeen = 0)
+    {
+        var inference = usesLlm ? Inference.InferenceClient.Shards(client, runId, InferenceShards) : [];
+        LlmRunStats? llm = null;
+        var clock = Stopwatch.StartNew();
+        var simulation = client.GetGrain<ISimulationGrain>(runId);
+        var rounds = new List<RoundResult>();
+        var cancelSent = false;
+        while (true)
+        {
+            if (cancellationToken.IsCancellationRequested && !cancelSent)
+            {
+                if (DetachOnCancel)
+                {
+                    var now = await simulation.GetStatusAsync();
+                    return new RunOutcome(now, rounds, clock.Elapsed, llm, await simulation.GetInfoAsync());
+                }
+
+                await simulation.CancelAsync();
+                cancelSent = true;
+            }
+
+            var status = await simulation.GetStatusAsync();
+            if (status.RoundsCompleted > rounds.Count + roundsSeen)
+            {
+                foreach (var round in await simulation.GetRoundsAsync(rounds.Count + roundsSeen + 1))
+                {
+                    rounds.Add(round);
+                    onRound?.Invoke(round);
+                }
+            }
+
+            if (usesLlm && status.State == SimulationState.Running)
+            {
+                llm = Inference.LlmStatsMath.Merge(await Task.WhenAll(inference.Select(g => g.GetStatsAsync(runId))));
+                if (llm is not null)
+                {
+                    onLlm?.Invoke(llm);
+                }
+            }
+
+            onStatus?.Invoke(status);
+            if (status.State is SimulationState.Completed or SimulationState.Cancelled or SimulationState.Failed)
+            {
+                // The controller released the pool's per-run state and kept its final counters.
+                var info = await simulation.GetInfoAsync();
+                if (info?.Llm is { } final)
+                {
+                    llm = final;
+                    onLlm?.Invoke(final);
+                }
+
+                return new RunOutcome(status, rounds, clock.Elapsed, llm, info);
+            }
+
+            try
+            {
+                await Task.Delay(PollInterval, cancelSent ? CancellationToken.None : cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: the next pass cancels the run (or detaches) and says so.
+            }
+        }
+    }
+}
