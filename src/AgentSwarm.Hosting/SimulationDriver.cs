@@ -22,6 +22,9 @@ public sealed class SimulationDriver(IClusterClient client)
     /// </summary>
     public bool DetachOnCancel { get; init; }
 
+    /// <summary>How long polls may keep failing (the gateway's or the controller's silo lost) before the client gives up. Default: 2 min.</summary>
+    public TimeSpan Patience { get; init; } = TimeSpan.FromMinutes(2);
+
     public async Task<RunOutcome> RunAsync(
         string runId,
         RunSpec spec,
@@ -50,7 +53,35 @@ public sealed class SimulationDriver(IClusterClient client)
         var simulation = client.GetGrain<ISimulationGrain>(runId);
         var rounds = new List<RoundResult>();
         var cancelSent = false;
+        var failing = Stopwatch.StartNew();
         while (true)
+        {
+            try
+            {
+                var outcome = await PollAsync();
+                if (outcome is not null)
+                {
+                    return outcome;
+                }
+
+                failing.Restart();
+            }
+            catch (Exception ex) when (IsTransient(ex) && failing.Elapsed < Patience)
+            {
+                // A silo went (this client's gateway, or the controller's): the cluster recovers; ask again shortly.
+            }
+
+            try
+            {
+                await Task.Delay(PollInterval, cancelSent ? CancellationToken.None : cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C: the next pass cancels the run (or detaches) and says so.
+            }
+        }
+
+        async Task<RunOutcome?> PollAsync()
         {
             if (cancellationToken.IsCancellationRequested && !cancelSent)
             {
@@ -97,14 +128,12 @@ public sealed class SimulationDriver(IClusterClient client)
                 return new RunOutcome(status, rounds, clock.Elapsed, llm, info);
             }
 
-            try
-            {
-                await Task.Delay(PollInterval, cancelSent ? CancellationToken.None : cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C: the next pass cancels the run (or detaches) and says so.
-            }
+            return null;
         }
     }
+
+    private static bool IsTransient(Exception exception) =>
+        exception is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
+        || exception.GetType().Name == "ConnectionFailedException"
+        || exception.InnerException is { } inner && IsTransient(inner);
 }
