@@ -1,3 +1,4 @@
+using AgentSwarm.Hosting;
 using System.Text.Json;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Replay;
