@@ -49,6 +49,22 @@ public static class AgentSwarmHost
         return builder;
     }
 
+    /// <summary>Stops a host within <paramref name="limit"/> and disposes it; a stop cut short is fine, the process ends anyway.</summary>
+    public static async ValueTask StopWithinAsync(IHost host, TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await host.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping was cut short.
+        }
+
+        host.Dispose();
+    }
+
     public static void ConfigureLogging(ILoggingBuilder logging, LogLevel logLevel)
     {
         logging.ClearProviders();

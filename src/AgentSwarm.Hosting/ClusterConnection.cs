@@ -92,20 +92,7 @@ public sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(host, address, effectiveClusterId);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await _host.StopAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // The process ends anyway.
-        }
-
-        _host.Dispose();
-    }
+    public ValueTask DisposeAsync() => AgentSwarmHost.StopWithinAsync(_host, TimeSpan.FromSeconds(5));
 }
 
 /// <summary>The cluster could not be reached: the message says where the client looked and what it heard.</summary>

@@ -320,11 +320,8 @@ internal sealed partial class SimulationGrain(
         }
     }
 
-    private static RoundContext Context(RunSpec spec, int round, ScenarioBroadcast? broadcast, int epoch = -1) =>
-        new(string.Empty, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds, spec.Log, epoch);
-
-    private RoundContext Context(RunSpec effective, int round, ScenarioBroadcast? broadcast) =>
-        Context(effective, round, broadcast, Record.Epoch) with { RunId = RunId };
+    private RoundContext Context(RunSpec spec, int round, ScenarioBroadcast? broadcast) =>
+        new(RunId, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds, spec.Log, Record.Epoch);
 
     /// <summary>Records how the run ended, closes its log, drops its per-run state on the silos, and lets the agents go.</summary>
     private async Task FinishAsync(SimulationState state, string? error)
