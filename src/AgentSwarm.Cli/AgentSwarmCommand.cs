@@ -159,13 +159,6 @@ internal static class AgentSwarmCommand
                     return ExitCodes.BadInput;
                 }
 
-                if (parsed.Kind == Hosting.StorageAddress.AzureTables)
-                {
-                    // The Azure Table provider (on Azure.Data.Tables, tested against Azurite) is not in this build yet.
-                    await error.WriteLineAsync("error: --storage: azure-tables is not available in this build yet; use redis=HOST:PORT or memory");
-                    return ExitCodes.BadInput;
-                }
-
                 store = parsed;
             }
 

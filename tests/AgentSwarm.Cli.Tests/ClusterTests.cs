@@ -10,13 +10,32 @@ namespace AgentSwarm.Cli.Tests;
 /// A real cluster: redis-server for membership and storage, and three `agentswarm silo` processes (so kill -9 is a
 /// real kill). Tests submit runs with the CLI in this process, as a user's client would.
 /// </summary>
-public sealed class SiloClusterFixture : IAsyncLifetime
+public class SiloClusterFixture : IAsyncLifetime
 {
-    private readonly Process?[] _silos = new Process?[3];
-    private readonly int[] _siloPorts = [RedisServer.FreePort(), RedisServer.FreePort(), RedisServer.FreePort()];
+    private readonly Process?[] _silos;
+    private readonly int[] _siloPorts;
+    private readonly bool _azureTables;
     private readonly System.Text.StringBuilder _log = new();
 
+    public SiloClusterFixture()
+        : this(silos: 3, azureTables: false)
+    {
+    }
+
+    /// <param name="silos">How many silo processes.</param>
+    /// <param name="azureTables">Durable state in a real Azurite (Azure Table storage) instead of Redis.</param>
+    protected SiloClusterFixture(int silos, bool azureTables)
+    {
+        _silos = new Process?[silos];
+        _siloPorts = [.. Enumerable.Range(0, silos).Select(_ => RedisServer.FreePort())];
+        _azureTables = azureTables;
+    }
+
     public RedisServer Redis { get; private set; } = null!;
+
+    public AzuriteServer? Azurite { get; private set; }
+
+    public int Count => _silos.Length;
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("agentswarm-cluster-").FullName;
 
@@ -24,9 +43,17 @@ public sealed class SiloClusterFixture : IAsyncLifetime
 
     public string Cluster => $"redis={Redis.Address}";
 
+    /// <summary>The silos' --storage: the same Redis, or Azurite's table service.</summary>
+    public string Storage => Azurite is null ? Cluster : $"azure-tables={Azurite.ConnectionString}";
+
     public async Task InitializeAsync()
     {
         Redis = await RedisServer.StartAsync();
+        if (_azureTables)
+        {
+            Azurite = await AzuriteServer.StartAsync();
+        }
+
         for (var i = 0; i < _silos.Length; i++)
         {
             await StartSiloAsync(i);
@@ -45,7 +72,7 @@ public sealed class SiloClusterFixture : IAsyncLifetime
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[]
         {
-            dll, "silo", "--cluster", Cluster, "--storage", Cluster, "--silo-port", _siloPorts[i].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            dll, "silo", "--cluster", Cluster, "--storage", Storage, "--silo-port", _siloPorts[i].ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--gateway-port", RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-root", LogRoot,
         })
         {
@@ -109,6 +136,11 @@ public sealed class SiloClusterFixture : IAsyncLifetime
         }
 
         await Redis.DisposeAsync();
+        if (Azurite is not null)
+        {
+            await Azurite.DisposeAsync();
+        }
+
         Directory.Delete(Folder, recursive: true);
     }
 
@@ -133,11 +165,11 @@ public sealed class SiloClusterCollection : ICollectionFixture<SiloClusterFixtur
 }
 
 [Collection(SiloClusterCollection.Name)]
-public sealed class ClusterTests(SiloClusterFixture cluster)
+public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.ITestOutputHelper output)
 {
-    private static readonly string Scenario = Path.Combine(AppContext.BaseDirectory, "scenarios", "guess-two-thirds.yaml");
+    internal static readonly string Scenario = Path.Combine(AppContext.BaseDirectory, "scenarios", "guess-two-thirds.yaml");
 
-    private static async Task<(int Code, string Out, string Error)> InvokeAsync(string[] args, CancellationToken cancellationToken = default)
+    internal static async Task<(int Code, string Out, string Error)> InvokeAsync(string[] args, CancellationToken cancellationToken = default)
     {
         var output = new StringWriter();
         var error = new StringWriter();
@@ -147,9 +179,9 @@ public sealed class ClusterTests(SiloClusterFixture cluster)
 
     private string Out(string name) => Path.Combine(cluster.Folder, name + "-" + Guid.NewGuid().ToString("N")[..6]);
 
-    private static JsonElement Summary(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json"))).RootElement;
+    internal static JsonElement Summary(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json"))).RootElement;
 
-    private static string[] Stats(string folder) =>
+    internal static string[] Stats(string folder) =>
         [.. Summary(folder).GetProperty("rounds").EnumerateArray().Select(r => r.GetProperty("stats").GetRawText() + r.GetProperty("agentSteps").GetRawText())];
 
     private async Task<string> EmbeddedAsync(string[] args)
@@ -158,6 +190,37 @@ public sealed class ClusterTests(SiloClusterFixture cluster)
         var (code, _, error) = await InvokeAsync(["run", Scenario, .. args, "--out", folder]);
         Assert.True(code == 0, error);
         return folder;
+    }
+
+    /// <summary>The newest running run once it has finished <paramref name="rounds"/> rounds (bounded: 90 s).</summary>
+    internal static async Task<RunInfo> WaitForRoundAsync(SiloClusterFixture cluster, int rounds)
+    {
+        if (!ClusterAddress.TryParse(cluster.Cluster, out var address, out var problem))
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        await using var connection = await ClusterConnection.ConnectAsync(address, null, null, TimeSpan.FromSeconds(30), CancellationToken.None);
+        var registry = connection.Client.GetGrain<IRunRegistryGrain>(IRunRegistryGrain.Key);
+        string? runId = null;
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
+        {
+            runId ??= (await registry.ListAsync()).Where(e => e.State == SimulationState.Running).OrderByDescending(e => e.CreatedUtc).Select(e => e.RunId).FirstOrDefault();
+            if (runId is not null)
+            {
+                var status = await connection.Client.GetGrain<ISimulationGrain>(runId).GetStatusAsync();
+                Assert.True(status.State == SimulationState.Running, $"run {runId} is {status.State} before round {rounds}: {status.Error}");
+                if (status.RoundsCompleted >= rounds)
+                {
+                    return await connection.Client.GetGrain<ISimulationGrain>(runId).GetInfoAsync() ?? throw new InvalidOperationException($"run {runId} has no record");
+                }
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"no run reached round {rounds} within 90 s: {cluster.Log()}");
     }
 
     [Fact]
@@ -196,31 +259,9 @@ public sealed class ClusterTests(SiloClusterFixture cluster)
         var submitted = InvokeAsync(["run", Scenario, .. args, "--cluster", cluster.Cluster, "--out", folder], detach.Token);
 
         // Wait for round 2, then kill -9 the silo that holds the controller (or one that does not).
-        await using var connection = await ClusterConnection.ConnectAsync(ClusterAddress.TryParse(cluster.Cluster, out var address, out _) ? address : throw new InvalidOperationException(), null, null, TimeSpan.FromSeconds(30), CancellationToken.None);
-        var registry = connection.Client.GetGrain<IRunRegistryGrain>(IRunRegistryGrain.Key);
-        string? runId = null;
-        var deadline = Stopwatch.StartNew();
-        RunInfo? info = null;
-        while (deadline.Elapsed < TimeSpan.FromSeconds(90))
-        {
-            runId ??= (await registry.ListAsync()).Where(e => e.State == SimulationState.Running).OrderByDescending(e => e.CreatedUtc).Select(e => e.RunId).FirstOrDefault();
-            if (runId is not null)
-            {
-                var status = await connection.Client.GetGrain<ISimulationGrain>(runId).GetStatusAsync();
-                Assert.Equal(SimulationState.Running, status.State);
-                if (status.RoundsCompleted >= 2)
-                {
-                    info = await connection.Client.GetGrain<ISimulationGrain>(runId).GetInfoAsync();
-                    break;
-                }
-            }
-
-            await Task.Delay(50);
-        }
-
-        Assert.NotNull(info);
+        var info = await WaitForRoundAsync(cluster, 2);
         var controller = cluster.IndexOf(info.ControllerSilo);
-        var victim = controllerSilo ? controller : Enumerable.Range(0, 3).First(i => i != controller);
+        var victim = controllerSilo ? controller : Enumerable.Range(0, cluster.Count).First(i => i != controller);
         Assert.True(victim >= 0, $"controller on an unknown silo {info.ControllerSilo}");
         cluster.Kill(victim);
 
@@ -232,6 +273,57 @@ public sealed class ClusterTests(SiloClusterFixture cluster)
         Assert.True(recoveries.GetArrayLength() >= 1, "the run should say it recovered");
         var (replayCode, _, replayError) = await InvokeAsync(["replay", Summary(folder).GetProperty("log").GetString()!, "--verify"]);
         Assert.True(replayCode == 0, replayError);
+    }
+
+    /// <summary>
+    /// A deterministic model behind the OpenAI wire format, in this process: every answer is a function of its prompt
+    /// (and names the prompt's hash, so no two calls share a cached response), and every request is counted.
+    /// </summary>
+    internal static async Task<FakeModelServer> CountingModelAsync()
+    {
+        var server = await FakeModelServer.StartAsync();
+        server.AnswerText = body =>
+        {
+            var messages = body["messages"]!.AsArray();
+            var prompt = string.Join("\n", messages.Select(m => m!["content"]!.GetValue<string>()));
+            var hash = System.IO.Hashing.XxHash64.HashToUInt64(System.Text.Encoding.UTF8.GetBytes(prompt));
+            var number = (int)(hash % 101);
+            return prompt.Contains("reply with only the number", StringComparison.OrdinalIgnoreCase)
+                ? number.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : $"Having weighed it ({hash:x16}), I choose {number}.";
+        };
+        return server;
+    }
+
+    [Fact]
+    public async Task KillingASiloMidLlmRunGivesTheUndisturbedResultsWithoutPayingForRecordedCallsAgain()
+    {
+        await using var model = await CountingModelAsync();
+        const int rounds = 12;
+        string[] args = ["--agents", "200", "--rounds", $"{rounds}", "--partitions", "6", "--seed", "3", "--policy", "llm", "--llm", $"openai={model.BaseUri}v1/fake-model"];
+
+        var embedded = await EmbeddedAsync(args);
+        var undisturbed = model.Count;
+        Assert.True(undisturbed >= 200 * rounds, $"the undisturbed run made {undisturbed} calls");
+
+        var folder = Out("llm-killed");
+        var submitted = InvokeAsync(["run", Scenario, .. args, "--cluster", cluster.Cluster, "--out", folder]);
+        var info = await WaitForRoundAsync(cluster, 3);
+        var victim = Enumerable.Range(0, cluster.Count).First(i => i != cluster.IndexOf(info.ControllerSilo));
+        cluster.Kill(victim);
+        var (code, _, error) = await submitted.WaitAsync(TimeSpan.FromMinutes(4));
+        await cluster.StartSiloAsync(victim);
+        Assert.True(code == 0, error + cluster.Log());
+
+        Assert.Equal(Stats(embedded), Stats(folder));
+        Assert.True(Summary(folder).GetProperty("cluster").GetProperty("recoveries").GetArrayLength() >= 1, "the run should say it recovered");
+        // Rounds up to the last checkpoint replay their recorded responses; only calls of the round in flight that were
+        // not yet recorded may be made again: at most one round's worth.
+        var paid = model.Count - undisturbed;
+        var perRound = undisturbed / rounds;
+        output.WriteLine($"LLM calls: undisturbed {undisturbed}, killed after checkpoint {info.CheckpointRound}: {paid} ({paid - undisturbed} repeated; one round is {perRound})");
+        Assert.True(paid >= undisturbed, $"the run made {paid} calls, fewer than the {undisturbed} of the undisturbed run");
+        Assert.True(paid - undisturbed <= perRound, $"the run made {paid} calls against {undisturbed} undisturbed: {paid - undisturbed} repeated, more than one round's {perRound}");
     }
 
     [Fact]
@@ -289,5 +381,50 @@ public sealed class ClusterTests(SiloClusterFixture cluster)
         Assert.Contains("no run 'no-such-run'", error);
         Assert.DoesNotContain("   at ", error);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"bad input took {clock.Elapsed}");
+    }
+}
+
+/// <summary>Two silo processes on Redis membership that keep their durable state in a real Azurite (Azure Table storage).</summary>
+public sealed class AzureTableSiloClusterFixture() : SiloClusterFixture(silos: 2, azureTables: true);
+
+[CollectionDefinition(Name)]
+public sealed class AzureTableSiloClusterCollection : ICollectionFixture<AzureTableSiloClusterFixture>
+{
+    public const string Name = "silo cluster on Azure Table storage";
+}
+
+[Collection(AzureTableSiloClusterCollection.Name)]
+public sealed class AzureTableClusterTests(AzureTableSiloClusterFixture cluster)
+{
+    [Fact]
+    public async Task ARunOutlivesItsWholeClusterThroughAzureTableStorage()
+    {
+        string[] args = ["--agents", "6000", "--rounds", "16", "--partitions", "4", "--seed", "5"];
+        var folder = Path.Combine(cluster.Folder, "azure-" + Guid.NewGuid().ToString("N")[..6]);
+        var submitted = ClusterTests.InvokeAsync(["run", ClusterTests.Scenario, .. args, "--cluster", cluster.Cluster, "--out", folder]);
+
+        // Every silo dies (kill -9) after round 2: nothing of the run is left in any process, only its record and its
+        // partitions' checkpoints in Azure Table storage and its log on disk. New silos pick it up from there while
+        // the client waits for a gateway to come back.
+        await ClusterTests.WaitForRoundAsync(cluster, 2);
+        for (var i = 0; i < cluster.Count; i++)
+        {
+            cluster.Kill(i);
+        }
+
+        for (var i = 0; i < cluster.Count; i++)
+        {
+            await cluster.StartSiloAsync(i);
+        }
+
+        var (code, _, error) = await submitted.WaitAsync(TimeSpan.FromMinutes(4));
+        Assert.True(code == 0, error + cluster.Log());
+        var embedded = Path.Combine(cluster.Folder, "azure-embedded-" + Guid.NewGuid().ToString("N")[..6]);
+        var (embeddedCode, _, embeddedError) = await ClusterTests.InvokeAsync(["run", ClusterTests.Scenario, .. args, "--out", embedded]);
+        Assert.True(embeddedCode == 0, embeddedError);
+        Assert.Equal(ClusterTests.Stats(embedded), ClusterTests.Stats(folder));
+        Assert.True(ClusterTests.Summary(folder).GetProperty("cluster").GetProperty("recoveries").GetArrayLength() >= 1, "the run should say it recovered");
+        var (replayCode, _, replayError) = await ClusterTests.InvokeAsync(["replay", ClusterTests.Summary(folder).GetProperty("log").GetString()!, "--verify"]);
+        Assert.True(replayCode == 0, replayError);
     }
 }

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace AgentSwarm.Inference.Tests;
+namespace AgentSwarm.Testing;
 
 /// <summary>What the fake server does with one request.</summary>
 public enum Behaviour
