@@ -63,7 +63,7 @@ internal static class ReplayCommand
         RunSpec spec;
         try
         {
-            spec = RunCommand.SpecOf(silo, log);
+            spec = RecordedRounds.Spec(log, silo.Services.GetRequiredService<Orleans.Serialization.Serializer>());
         }
         catch (LogFormatException ex)
         {
@@ -77,7 +77,7 @@ internal static class ReplayCommand
         var driver = new SimulationDriver(silo.Client);
         var clock = Stopwatch.StartNew();
         var outcome = options.FromRecords
-            ? FromRecords(log, spec, silo.Services.GetRequiredService<ScenarioCatalog>().Get(spec.Scenario), until, view)
+            ? FromRecords(log, spec, silo.Services.GetRequiredService<ScenarioCatalog>().Get(spec.Scenario), until, view.OnRound)
             : await view.ShowAsync(() => driver.RunAsync(runId, spec, view.OnStatus, view.OnRound, cancellationToken, view.OnLlm));
         clock.Stop();
         view.Finish(outcome, log.Directory);
@@ -87,30 +87,18 @@ internal static class ReplayCommand
             return outcome.Final.State == SimulationState.Cancelled ? ExitCodes.Cancelled : ExitCodes.Failed;
         }
 
+        var (compared, differences) = RecordedRounds.Compare(log, outcome.Rounds, compareHashes: !options.FromRecords);
+        problems.AddRange(differences);
         var table = new Table().AddColumns("round", "recorded hash", "replayed hash", "statistics", "recorded s", "replayed s");
-        foreach (var replayed in outcome.Rounds)
+        foreach (var row in compared)
         {
-            var recorded = log.Rounds[replayed.Round - 1];
-            var columns = replayed.Stats.Columns();
-            var sameStats = columns.Select(c => c.Key).SequenceEqual(recorded.Columns)
-                && columns.Select(c => c.Value).Zip(recorded.Values).All(p => p.First.Equals(p.Second));
-            if (!options.FromRecords && replayed.StateHash != recorded.StateHash)
-            {
-                problems.Add($"round {replayed.Round}: the replay's state hash {replayed.StateHash:x16} differs from the recorded {recorded.StateHash:x16}");
-            }
-
-            if (!sameStats)
-            {
-                problems.Add($"round {replayed.Round}: the replay's statistics differ from the recorded ones");
-            }
-
             table.AddRow(
-                replayed.Round.ToString(CultureInfo.InvariantCulture),
-                $"{recorded.StateHash:x16}",
-                replayed.StateHash == recorded.StateHash ? $"[green]{replayed.StateHash:x16}[/]" : $"[red]{replayed.StateHash:x16}[/]",
-                sameStats ? "[green]same[/]" : "[red]differ[/]",
-                TimeSpan.FromTicks(recorded.ElapsedTicks).TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),
-                replayed.Elapsed.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture));
+                row.Round.ToString(CultureInfo.InvariantCulture),
+                $"{row.RecordedHash:x16}",
+                row.SameHash ? $"[green]{row.ReplayedHash:x16}[/]" : $"[red]{row.ReplayedHash:x16}[/]",
+                row.SameStats ? "[green]same[/]" : "[red]differ[/]",
+                row.Recorded.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture),
+                row.Replayed.TotalSeconds.ToString("F3", CultureInfo.InvariantCulture));
         }
 
         console.Write(table);
@@ -131,41 +119,11 @@ internal static class ReplayCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>
-    /// The rounds as the recorded actions make them: each partition's actions reduced by the scenario, the partials
-    /// merged in partition order, the broadcast passed on, as the controller does; no agent runs. The state hash is
-    /// the recorded one (--verify checks the records against it).
-    /// </summary>
-    public static RunOutcome FromRecords(RunLog log, RunSpec spec, IScenario scenario, int until, RunView? view)
+    /// <summary>The rounds recomputed from the recorded actions (<see cref="RecordedRounds.Recompute"/>), as a run's outcome.</summary>
+    public static RunOutcome FromRecords(RunLog log, RunSpec spec, IScenario scenario, int until, Action<RoundResult>? onRound)
     {
         var clock = Stopwatch.StartNew();
-        var byRound = log.PartitionRounds(until).GroupBy(r => r.Round).ToDictionary(g => g.Key, g => g.OrderBy(r => r.Partition).ToList());
-        var rounds = new List<RoundResult>();
-        ScenarioBroadcast? broadcast = null;
-        for (var round = 1; round <= until; round++)
-        {
-            var started = Stopwatch.GetTimestamp();
-            var context = new RoundContext("replay", round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds);
-            var partials = new List<RoundPartial>();
-            foreach (var record in byRound.GetValueOrDefault(round) ?? [])
-            {
-                var actions = new AgentAction[record.Numbers.Length];
-                for (var i = 0; i < actions.Length; i++)
-                {
-                    actions[i] = new AgentAction(record.Numbers[i], record.Texts?[i]);
-                }
-
-                partials.Add(scenario.Reduce(context, record.First, actions));
-            }
-
-            var stats = scenario.Merge(context, partials);
-            broadcast = scenario.NextBroadcast(context, stats);
-            var recorded = log.Rounds[round - 1];
-            var result = new RoundResult(round, Stopwatch.GetElapsedTime(started), recorded.AgentSteps, recorded.Messages, recorded.DroppedMessages, stats, recorded.StateHash);
-            rounds.Add(result);
-            view?.OnRound(result);
-        }
-
+        var rounds = RecordedRounds.Recompute(log, spec, scenario, until, onRound);
         var status = new SimulationStatus("replay", SimulationState.Completed, spec.Agents, spec.Rounds, spec.Partitions, rounds.Count, 0, 0, clock.Elapsed, TimeSpan.Zero, rounds[^1], null);
         return new RunOutcome(status, rounds, clock.Elapsed);
     }

@@ -108,7 +108,7 @@ internal static class RunCommand
         RunSpec spec;
         try
         {
-            spec = SpecOf(silo, log);
+            spec = RecordedRounds.Spec(log, silo.Services.GetRequiredService<Serializer>());
         }
         catch (LogFormatException ex)
         {
@@ -123,19 +123,6 @@ internal static class RunCommand
     }
 
     /// <summary>The spec a log's header holds; throws <see cref="LogFormatException"/> when it does not decode.</summary>
-    public static RunSpec SpecOf(EmbeddedSilo silo, RunLog log)
-    {
-        try
-        {
-            return silo.Services.GetRequiredService<Serializer>().Deserialize<RunSpec>(log.Header.Spec)
-                ?? throw new LogFormatException($"{log.Directory}: the header's run spec is empty");
-        }
-        catch (Exception ex) when (ex is not LogFormatException)
-        {
-            throw new LogFormatException($"{log.Directory}: the header's run spec does not decode ({ex.Message}): the log was written by an incompatible agentswarm");
-        }
-    }
-
     private static async Task<int> RunAsync(IClusterClient client, string runId, RunSpec spec, string directory, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken, bool cluster = false)
     {
         RunOutput output;

@@ -1,11 +1,10 @@
-using AgentSwarm.Hosting;
 using System.Globalization;
 using AgentSwarm.Replay;
 
-namespace AgentSwarm.Cli;
+namespace AgentSwarm.Reports;
 
 /// <summary>The report's PNG charts (ScottPlot), drawn from the exported tables.</summary>
-internal static class Charts
+public static class RunCharts
 {
     private const int Width = 900;
     private const int Height = 500;
