@@ -46,7 +46,7 @@ public sealed class GoldenLogTests : IDisposable
         Assert.Equal("llm", log.Header.Policy);
         Assert.Equal([0, 6, 12], log.Bounds());
         Assert.Equal(3, log.LastCompleteRound);
-        Assert.Equal("completed", log.End?.State);
+        Assert.Equal("Completed", log.End?.State);
         Assert.Equal(72, log.LlmCalls().Count());
         Assert.Equal(36, log.Snapshots().Count());
         Assert.Empty(log.SelfCheck(int.MaxValue));
