@@ -54,6 +54,14 @@ public static class AgentSwarmSiloBuilderExtensions
             })
             .Bind(configuration.GetSection("Orleans:Membership"));
 
+        if (configuration[HostKeys.DirectoryCacheSize] is { } cacheText)
+        {
+            var cacheSize = int.TryParse(cacheText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var size) && size > 0
+                ? size
+                : throw new InvalidOperationException($"{HostKeys.DirectoryCacheSize}: '{cacheText}' is not a positive number of entries");
+            services.AddOptions<GrainDirectoryOptions>().Configure(o => o.CacheSize = cacheSize);
+        }
+
         builder.AddAgentSwarmRoles(roles);
         builder.AddAgentSwarmEngine();
         services.AddOptions<EngineOptions>().Bind(configuration.GetSection(EngineOptions.Section));

@@ -27,12 +27,13 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     /// <summary>The silo's services (the inference pool, for benchmarks).</summary>
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<EmbeddedSilo> StartAsync(LogLevel logLevel, CancellationToken cancellationToken)
+    /// <param name="settings">Configuration over the embedded defaults (for example <see cref="HostKeys.DirectoryCacheSize"/>); environment variables still override them.</param>
+    public static async Task<EmbeddedSilo> StartAsync(LogLevel logLevel, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? settings = null)
     {
         // Free loopback ports, so several runs (and tests) can share a machine.
         var siloPort = FreePort();
         var gatewayPort = FreePort();
-        var settings = new SiloSettings
+        var siloSettings = new SiloSettings
         {
             Cluster = ClusterAddress.Development,
             ClusterId = "embedded-" + siloPort,
@@ -41,10 +42,16 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             PrimarySiloPort = siloPort,
             LogLevel = logLevel,
         };
-        var builder = AgentSwarmHost.CreateSiloBuilder(settings, new Dictionary<string, string?>
+        var defaults = new Dictionary<string, string?>
         {
             [$"{EngineOptions.Section}:{nameof(EngineOptions.CheckpointEvery)}"] = "0",
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            defaults[key] = value;
+        }
+
+        var builder = AgentSwarmHost.CreateSiloBuilder(siloSettings, defaults);
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return new EmbeddedSilo(host);

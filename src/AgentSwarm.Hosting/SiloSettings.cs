@@ -92,4 +92,11 @@ public static class HostKeys
 
     /// <summary>localhost clustering: the primary silo's port.</summary>
     public const string PrimarySiloPort = "AgentSwarm:PrimarySiloPort";
+
+    /// <summary>
+    /// Entries of Orleans' grain directory cache (GrainDirectoryOptions.CacheSize; Orleans' default 1,000,000). Placing
+    /// an agent caches its address, and deactivating it does not remove the entry, so finished runs' agents stay in
+    /// the cache until evicted. A lone silo owns every directory entry and gains nothing from the cache.
+    /// </summary>
+    public const string DirectoryCacheSize = "AgentSwarm:DirectoryCacheSize";
 }

@@ -391,6 +391,9 @@ internal sealed partial class SimulationGrain(
         {
             LogReleaseFailed(logger, ex, RunId);
         }
+
+        // The record is in grain storage: a later status or info call reads it back into a fresh activation.
+        DeactivateOnIdle();
     }
 
     private Task ReportAsync() =>
