@@ -489,7 +489,43 @@ internal static class AgentSwarmCommand
         logBench.SetAction(async (parse, cancellationToken) =>
             await LogBench.ExecuteAsync(Math.Max(1, parse.GetValue(logAgents)), Math.Max(1, parse.GetValue(logRounds)), output, error, cancellationToken));
 
-        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, inference, logBench };
+        var clusterAgents = new Option<int>("--agents", "-n") { Description = "Agents of the scale runs", DefaultValueFactory = _ => 1_000_000 };
+        var clusterRounds = new Option<int>("--rounds", "-r") { Description = "Rounds of the scale runs", DefaultValueFactory = _ => 3 };
+        var clusterSilos = new Option<string>("--silos") { Description = "Silo counts of the scale runs; 1 is the embedded silo", DefaultValueFactory = _ => "1,2,3" };
+        var killAgents = new Option<int>("--kill-agents") { Description = "Agents of the silo-loss run (3 silos, checkpoints every round in Redis)", DefaultValueFactory = _ => 100_000 };
+        var killRounds = new Option<int>("--kill-rounds") { Description = "Rounds of the silo-loss run (a silo is killed after round 2)", DefaultValueFactory = _ => 6 };
+        var clusterBench = new Command("cluster", "The cluster on this machine: a heuristic run on 1 embedded silo and on 2 and 3 silo processes (s/round, peak RSS per silo), and a silo killed with kill -9 mid-run (time to declared dead and to running again, rounds run again). Starts its own redis-server.")
+        {
+            clusterAgents, clusterRounds, clusterSilos, killAgents, killRounds,
+        };
+        clusterBench.SetAction(async (parse, cancellationToken) =>
+        {
+            var counts = new List<int>();
+            foreach (var part in parse.GetRequiredValue(clusterSilos).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var count) || count is < 1 or > 8)
+                {
+                    await error.WriteLineAsync($"error: --silos: '{part}' is not a silo count in 1..8");
+                    return ExitCodes.BadInput;
+                }
+
+                counts.Add(count);
+            }
+
+            foreach (var (name, value, least) in new[] { ("--agents", parse.GetValue(clusterAgents), 1), ("--rounds", parse.GetValue(clusterRounds), 1), ("--kill-agents", parse.GetValue(killAgents), 1), ("--kill-rounds", parse.GetValue(killRounds), 4) })
+            {
+                if (value < least)
+                {
+                    await error.WriteLineAsync($"error: {name}: must be at least {least} (got {value})");
+                    return ExitCodes.BadInput;
+                }
+            }
+
+            var settings = new ClusterBench.Settings(parse.GetValue(clusterAgents), parse.GetValue(clusterRounds), [.. counts], parse.GetValue(killAgents), parse.GetValue(killRounds));
+            return await ClusterBench.ExecuteAsync(settings, output, error, cancellationToken);
+        });
+
+        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, inference, logBench, clusterBench };
     }
 
     private static IAnsiConsole Console(TextWriter output)

@@ -151,7 +151,7 @@ internal static class EngineBench
         return (double)bytes / count;
     }
 
-    private static RunSpec Spec(Settings settings)
+    internal static RunSpec Spec(Settings settings)
     {
         var config = GuessTwoThirdsConfig.Default;
         return settings.Workload switch
@@ -170,7 +170,7 @@ internal static class EngineBench
         };
     }
 
-    private static async Task<JsonObject?> RunChildAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
+    internal static async Task<JsonObject?> RunChildAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo
         {

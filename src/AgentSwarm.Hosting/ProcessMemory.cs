@@ -9,6 +9,9 @@ public static class ProcessMemory
     /// <summary>Peak resident set size (VmHWM).</summary>
     public static long PeakRss() => ReadStatus("VmHWM:") ?? Current().PeakWorkingSet64;
 
+    /// <summary>Another process's peak resident set size (VmHWM; Linux only, else null), for benchmarks that start silos.</summary>
+    public static long? PeakRss(int processId) => ReadStatus("VmHWM:", $"/proc/{processId}/status");
+
     /// <summary>Resident set size now (VmRSS).</summary>
     public static long CurrentRss() => ReadStatus("VmRSS:") ?? Current().WorkingSet64;
 
@@ -19,7 +22,7 @@ public static class ProcessMemory
         return process;
     }
 
-    private static long? ReadStatus(string field)
+    private static long? ReadStatus(string field, string path = "/proc/self/status")
     {
         if (!OperatingSystem.IsLinux())
         {
@@ -28,7 +31,7 @@ public static class ProcessMemory
 
         try
         {
-            foreach (var line in File.ReadLines("/proc/self/status"))
+            foreach (var line in File.ReadLines(path))
             {
                 if (line.StartsWith(field, StringComparison.Ordinal))
                 {

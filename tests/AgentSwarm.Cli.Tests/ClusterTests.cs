@@ -67,7 +67,7 @@ public class SiloClusterFixture : IAsyncLifetime
 
     public async Task StartSiloAsync(int i)
     {
-        var dll = Path.Combine(RepositoryRoot(), "src", "AgentSwarm.Cli", "bin", Configuration(), "net10.0", "agentswarm.dll");
+        var dll = Path.Combine(AzuriteServer.RepositoryRoot(), "src", "AgentSwarm.Cli", "bin", Configuration(), "net10.0", "agentswarm.dll");
         Assert.True(File.Exists(dll), $"the agentswarm build is missing at {dll}");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[]
@@ -142,17 +142,6 @@ public class SiloClusterFixture : IAsyncLifetime
         }
 
         Directory.Delete(Folder, recursive: true);
-    }
-
-    public static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "AgentSwarm.sln")))
-        {
-            folder = folder.Parent;
-        }
-
-        return folder?.FullName ?? throw new InvalidOperationException("no AgentSwarm.sln above " + AppContext.BaseDirectory);
     }
 
     private static string Configuration() => new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;

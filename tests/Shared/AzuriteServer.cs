@@ -4,6 +4,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
+using AgentSwarm.Hosting;
+
 namespace AgentSwarm.Testing;
 
 /// <summary>
@@ -48,9 +50,9 @@ public sealed class AzuriteServer : IAsyncDisposable
                 $"Azurite is not installed ({script} is missing): run .ci/run, or npm ci --prefix tools/azurite in {root}");
         }
 
-        var node = FindExecutable("node")
+        var node = RedisServer.FindExecutable("node")
             ?? throw new InvalidOperationException("node is not installed (Azurite runs on it): run .ci/run, or apt-get install -y nodejs npm");
-        var port = FreePort();
+        var port = RedisServer.FreePort();
         var location = Directory.CreateTempSubdirectory("agentswarm-azurite-").FullName;
         var start = new ProcessStartInfo(node)
         {
@@ -142,26 +144,5 @@ public sealed class AzuriteServer : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"no AgentSwarm.sln above {AppContext.BaseDirectory}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string? FindExecutable(string name)
-    {
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Append("/usr/bin").Append("/usr/local/bin"))
-        {
-            var candidate = Path.Combine(folder, name);
-            if (folder.Length > 0 && File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
     }
 }

@@ -3,12 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace AgentSwarm.Testing;
+namespace AgentSwarm.Hosting;
 
 /// <summary>
-/// A real redis-server (Debian's package) on a free loopback port, started for a test and stopped after it. No
-/// persistence, so nothing is left on disk. A machine without redis-server fails the test with the command that
-/// installs it: cluster and storage tests never skip.
+/// A redis-server process (Debian's package) on a free loopback port, for tests and `agentswarm bench cluster`: no
+/// persistence, so nothing is left on disk, and stopped on dispose. Without redis-server installed it fails with
+/// the command that installs it: cluster tests never skip.
 /// </summary>
 public sealed class RedisServer : IAsyncDisposable
 {
@@ -106,10 +106,10 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static string? FindExecutable(string name)
     {
-        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Append("/usr/bin").Append("/usr/sbin"))
+        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Append("/usr/bin").Append("/usr/sbin").Append("/usr/local/bin"))
         {
             var candidate = Path.Combine(folder, name);
-            if (File.Exists(candidate))
+            if (folder.Length > 0 && File.Exists(candidate))
             {
                 return candidate;
             }
