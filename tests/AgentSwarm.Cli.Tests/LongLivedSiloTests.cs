@@ -8,10 +8,18 @@ using Xunit.Abstractions;
 
 namespace AgentSwarm.Cli.Tests;
 
+/// <summary>Alone: the heap it measures is the whole test process's, so no other test may allocate meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class AloneCollection
+{
+    public const string Name = "alone";
+}
+
 /// <summary>
 /// A long-lived silo runs many runs: a finished, released run leaves no agent, partition or inference activation
 /// behind, and the silo's managed memory comes back to what it was before.
 /// </summary>
+[Collection(AloneCollection.Name)]
 public sealed class LongLivedSiloTests(ITestOutputHelper output)
 {
     private static readonly string Scenario = Path.Combine(AppContext.BaseDirectory, "scenarios", "guess-two-thirds.yaml");
