@@ -16,10 +16,12 @@ internal sealed class SiloProcesses : IAsyncDisposable
     private readonly string _storage;
     private readonly int _checkpointEvery;
     private readonly string _logRoot;
+    private readonly string? _dll;
     private readonly StringBuilder _log = new();
 
-    private SiloProcesses(int count, RedisServer redis, string storage, int checkpointEvery, string logRoot)
+    private SiloProcesses(int count, RedisServer redis, string storage, int checkpointEvery, string logRoot, string? dll)
     {
+        _dll = dll;
         _silos = new Process?[count];
         SiloPorts = [.. Enumerable.Range(0, count).Select(_ => RedisServer.FreePort())];
         _redis = redis;
@@ -33,9 +35,10 @@ internal sealed class SiloProcesses : IAsyncDisposable
     public string Cluster => $"redis={_redis.Address}";
 
     /// <summary>Starts <paramref name="count"/> silos, each storing run state in <paramref name="storage"/> (a --storage value).</summary>
-    public static async Task<SiloProcesses> StartAsync(int count, RedisServer redis, string storage, int checkpointEvery, string logRoot, TextWriter? progress, CancellationToken cancellationToken)
+    /// <param name="dll">The agentswarm.dll to run with `dotnet` (tests pass the repository's build); by default this process's own command.</param>
+    public static async Task<SiloProcesses> StartAsync(int count, RedisServer redis, string storage, int checkpointEvery, string logRoot, TextWriter? progress, CancellationToken cancellationToken, string? dll = null)
     {
-        var silos = new SiloProcesses(count, redis, storage, checkpointEvery, logRoot);
+        var silos = new SiloProcesses(count, redis, storage, checkpointEvery, logRoot, dll);
         try
         {
             for (var i = 0; i < count; i++)
@@ -56,10 +59,10 @@ internal sealed class SiloProcesses : IAsyncDisposable
     /// <summary>Starts silo <paramref name="i"/> (again, after a kill) and waits until it says it is up (at most 90 s).</summary>
     public async Task StartSiloAsync(int i, CancellationToken cancellationToken = default)
     {
-        var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(_dll is null ? Environment.ProcessPath ?? "dotnet" : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
         {
-            start.ArgumentList.Add(typeof(SiloProcesses).Assembly.Location);
+            start.ArgumentList.Add(_dll ?? typeof(SiloProcesses).Assembly.Location);
         }
 
         foreach (var argument in new[]

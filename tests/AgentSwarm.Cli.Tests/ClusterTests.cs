@@ -12,10 +12,9 @@ namespace AgentSwarm.Cli.Tests;
 /// </summary>
 public class SiloClusterFixture : IAsyncLifetime
 {
-    private readonly Process?[] _silos;
-    private readonly int[] _siloPorts;
+    private readonly int _count;
     private readonly bool _azureTables;
-    private readonly System.Text.StringBuilder _log = new();
+    private SiloProcesses _silos = null!;
 
     public SiloClusterFixture()
         : this(silos: 3, azureTables: false)
@@ -26,8 +25,7 @@ public class SiloClusterFixture : IAsyncLifetime
     /// <param name="azureTables">Durable state in a real Azurite (Azure Table storage) instead of Redis.</param>
     protected SiloClusterFixture(int silos, bool azureTables)
     {
-        _silos = new Process?[silos];
-        _siloPorts = [.. Enumerable.Range(0, silos).Select(_ => RedisServer.FreePort())];
+        _count = silos;
         _azureTables = azureTables;
     }
 
@@ -35,7 +33,7 @@ public class SiloClusterFixture : IAsyncLifetime
 
     public AzuriteServer? Azurite { get; private set; }
 
-    public int Count => _silos.Length;
+    public int Count => _count;
 
     public string Folder { get; } = Directory.CreateTempSubdirectory("agentswarm-cluster-").FullName;
 
@@ -54,85 +52,30 @@ public class SiloClusterFixture : IAsyncLifetime
             Azurite = await AzuriteServer.StartAsync();
         }
 
-        for (var i = 0; i < _silos.Length; i++)
-        {
-            await StartSiloAsync(i);
-        }
+        // The repository's own build of agentswarm, run as `dotnet agentswarm.dll silo ...` (checkpoints every round).
+        var dll = Path.Combine(AzuriteServer.RepositoryRoot(), "src", "AgentSwarm.Cli", "bin", Configuration(), "net10.0", "agentswarm.dll");
+        Assert.True(File.Exists(dll), $"the agentswarm build is missing at {dll}");
+        _silos = await SiloProcesses.StartAsync(_count, Redis, Storage, checkpointEvery: 1, LogRoot, progress: null, CancellationToken.None, dll);
     }
 
     /// <summary>Silo i's address as Orleans prints it (S127.0.0.1:PORT:...), to match placement reports.</summary>
-    public int SiloPort(int i) => _siloPorts[i];
+    public int SiloPort(int i) => _silos.SiloPorts[i];
 
-    public int IndexOf(string siloAddress) => Array.FindIndex(_siloPorts, p => siloAddress.Contains($":{p}:", StringComparison.Ordinal));
+    public int IndexOf(string siloAddress) => Array.FindIndex(_silos.SiloPorts, p => siloAddress.Contains($":{p}:", StringComparison.Ordinal));
 
-    public async Task StartSiloAsync(int i)
-    {
-        var dll = Path.Combine(AzuriteServer.RepositoryRoot(), "src", "AgentSwarm.Cli", "bin", Configuration(), "net10.0", "agentswarm.dll");
-        Assert.True(File.Exists(dll), $"the agentswarm build is missing at {dll}");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[]
-        {
-            dll, "silo", "--cluster", Cluster, "--storage", Storage, "--silo-port", _siloPorts[i].ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--gateway-port", RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--log-root", LogRoot,
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var process = Process.Start(start)!;
-        var up = new TaskCompletionSource();
-        process.OutputDataReceived += (_, e) =>
-        {
-            lock (_log)
-            {
-                _log.AppendLine($"[silo {i}] {e.Data}");
-            }
-
-            if (e.Data?.Contains("is up", StringComparison.Ordinal) == true)
-            {
-                up.TrySetResult();
-            }
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            lock (_log)
-            {
-                _log.AppendLine($"[silo {i} err] {e.Data}");
-            }
-        };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _silos[i] = process;
-        // Up, or exited early: either way no longer than the bound.
-        await Task.WhenAny(up.Task, process.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(90));
-        Assert.True(up.Task.IsCompleted, $"silo {i} did not come up: {Log()}");
-    }
+    /// <summary>Starts silo i again (after a kill), waiting until it is up (bounded).</summary>
+    public Task StartSiloAsync(int i) => _silos.StartSiloAsync(i);
 
     /// <summary>kill -9: no goodbye to the cluster.</summary>
-    public void Kill(int i)
-    {
-        _silos[i]!.Kill(entireProcessTree: true);
-        _silos[i]!.WaitForExit();
-    }
+    public void Kill(int i) => _silos.Kill(i);
 
-    public string Log()
-    {
-        lock (_log)
-        {
-            var text = _log.ToString();
-            return text.Length > 6000 ? text[^6000..] : text;
-        }
-    }
+    public string Log() => _silos.Log();
 
     public async Task DisposeAsync()
     {
-        foreach (var silo in _silos)
+        if (_silos is not null)
         {
-            if (silo is { HasExited: false })
-            {
-                silo.Kill(entireProcessTree: true);
-                await silo.WaitForExitAsync();
-            }
+            await _silos.DisposeAsync();
         }
 
         await Redis.DisposeAsync();
