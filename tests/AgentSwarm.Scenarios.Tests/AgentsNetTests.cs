@@ -168,6 +168,23 @@ public sealed class AgentsNetTests
         Assert.Equal(3.0 / 4, AgentsNetRules.Score(AgentsNetTask.VertexCover, g, ["No", "Yes", "No", "No", "No"]).Score, 12);
     }
 
+    [Fact]
+    public void AnIncompleteCoverCountsEveryYesNodeAsNeededAsTheReferenceDoes()
+    {
+        var g = Small(); // edges Ann-Anna, Anna-Bob, Bob-Cy, Anna-Di
+
+        // Ann and Anna: Bob-Cy uncovered (3 of 4). Ann's only neighbour is in the cover, but saying No would still leave
+        // the cover incomplete, so both count: 3/4 x 2/2 (counting only nodes with a neighbour outside gave 3/4 x 1/2).
+        Assert.Equal(3.0 / 4, AgentsNetRules.Score(AgentsNetTask.VertexCover, g, ["Yes", "Yes", "No", "No", "No"]).Score, 12);
+
+        // Bob and Cy: Ann-Anna and Anna-Di uncovered (2 of 4); both count although Cy's only neighbour is Bob.
+        Assert.Equal(2.0 / 4, AgentsNetRules.Score(AgentsNetTask.VertexCover, g, ["No", "No", "Yes", "Yes", "No"]).Score, 12);
+
+        // Complete covers keep the minimality rule: Ann, Anna, Bob cover everything; Ann is not needed (Anna covers
+        // Ann-Anna), Anna is (Anna-Di), Bob is (Bob-Cy): 1 x 2/3.
+        Assert.Equal(2.0 / 3, AgentsNetRules.Score(AgentsNetTask.VertexCover, g, ["Yes", "Yes", "Yes", "No", "No"]).Score, 12);
+    }
+
     private static int NaiveDiameter(Graph graph)
     {
         var best = 0;

@@ -181,8 +181,11 @@ public static class AgentsNetRules
                     covered += InCover(u) || InCover(v) ? 1 : 0;
                 }
 
-                // A cover node is needed if dropping it would leave an edge to a non-cover neighbour uncovered.
-                var needed = cover.Count(v => graph.Graph.Neighbours(v).ToArray().Any(u => !InCover(u)));
+                // The reference's rule: a Yes node is needed when answering No instead would leave the cover incomplete.
+                // If the cover is already incomplete that holds for every Yes node; if it is complete, exactly for those
+                // with a neighbour outside the cover (the edge to it would lose its only cover).
+                var complete = covered == edges;
+                var needed = complete ? cover.Count(v => graph.Graph.Neighbours(v).ToArray().Any(u => !InCover(u))) : cover.Length;
                 var coverage = edges == 0 ? 1 : (double)covered / edges;
                 return new(coverage * needed / cover.Length);
             }
