@@ -35,7 +35,7 @@ public static class RecordedRounds
     {
         var byRound = log.PartitionRounds(until).GroupBy(r => r.Round).ToDictionary(g => g.Key, g => g.OrderBy(r => r.Partition).ToList());
         var rounds = new List<RoundResult>();
-        ScenarioBroadcast? broadcast = null;
+        var broadcast = scenario.FirstBroadcast(new RoundContext("replay", 1, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds));
         for (var round = 1; round <= until; round++)
         {
             var started = Stopwatch.GetTimestamp();

@@ -13,8 +13,10 @@ public static class ScenarioSiloBuilderExtensions
     {
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, GuessTwoThirdsScenario>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, AgentsNet.AgentsNetScenario>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IScenario, SwarmBench.SwarmBenchScenario>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISimulatedResponder, GuessSimulatedResponder>());
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISimulatedResponder, AgentsNet.AgentsNetSimulatedResponder>());
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<ISimulatedResponder, SwarmBench.SwarmSimulatedResponder>());
         return builder;
     }
 }

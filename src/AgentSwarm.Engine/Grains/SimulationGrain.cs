@@ -243,7 +243,7 @@ internal sealed partial class SimulationGrain(
                 this.DelayDeactivation(TimeSpan.FromHours(4));
                 _currentRound = round;
                 var effective = Effective();
-                var broadcast = round == 1 ? null : scenario.NextBroadcast(Context(effective, round - 1, null), Record.Rounds[round - 2].Stats);
+                var broadcast = round == 1 ? scenario.FirstBroadcast(Context(effective, 1, null)) : scenario.NextBroadcast(Context(effective, round - 1, null), Record.Rounds[round - 2].Stats);
                 var context = Context(effective, round, broadcast);
                 var started = Stopwatch.GetTimestamp();
                 PartitionStepResult[] results;

@@ -23,6 +23,12 @@ public interface IScenario
     /// <summary>Merges the partials, given in partition order, into the round's statistics.</summary>
     RoundStats Merge(RoundContext context, IReadOnlyList<RoundPartial> partials);
 
+    /// <summary>
+    /// What every agent is told at the start of round 1: a shared world's initial state, say (null: nothing). A pure
+    /// function of the run's spec, so a replay or a recovered controller makes the same one.
+    /// </summary>
+    ScenarioBroadcast? FirstBroadcast(RoundContext context) => null;
+
     /// <summary>What every agent is told at the start of the next round.</summary>
     ScenarioBroadcast? NextBroadcast(RoundContext context, RoundStats stats);
 

@@ -47,6 +47,7 @@ public static class ScenarioFile
     {
         [GuessTwoThirdsScenario.ScenarioName] = GuessTwoThirdsConfigReader.Sections,
         [AgentsNetScenario.ScenarioName] = AgentsNetFileReader.Sections,
+        [SwarmBench.SwarmBenchScenario.ScenarioName] = SwarmBench.SwarmBenchFileReader.Sections,
     };
 
     public static RunSpec Load(string path, RunOverrides? overrides = null)
@@ -93,12 +94,14 @@ public static class ScenarioFile
             return AgentsNetFileReader.Read(root, file, overrides, seed, partitions, policy);
         }
 
-        var agents = Override(file, "--agents", overrides.Agents, root.Int("agents", 1000, 1, RunSpec.MaxAgents), 1, RunSpec.MaxAgents);
-        var rounds = Override(file, "--rounds", overrides.Rounds, root.Int("rounds", 5, 1, 1_000_000), 1, 1_000_000);
+        var swarm = scenario == SwarmBench.SwarmBenchScenario.ScenarioName;
+        var agents = Override(file, "--agents", overrides.Agents, root.Int("agents", swarm ? 10 : 1000, 1, RunSpec.MaxAgents), 1, RunSpec.MaxAgents);
+        var rounds = Override(file, "--rounds", overrides.Rounds, root.Int("rounds", swarm ? 100 : 5, 1, 1_000_000), 1, 1_000_000);
         var topology = ReadTopology(root.Section("topology"), file, agents);
-        var config = scenario switch
+        ScenarioConfig config = scenario switch
         {
             GuessTwoThirdsScenario.ScenarioName => GuessTwoThirdsConfigReader.Read(root),
+            SwarmBench.SwarmBenchScenario.ScenarioName => SwarmBench.SwarmBenchFileReader.Read(root, agents, seed),
             _ => throw root.Error("scenario", $"no reader for scenario '{scenario}'"),
         };
 

@@ -1,0 +1,378 @@
+namespace AgentSwarm.Scenarios.SwarmBench;
+
+/// <summary>
+/// The reference's force rules, resolved one direction at a time in the order UP, DOWN, LEFT, RIGHT. In a direction,
+/// every agent that chose it pushes with force 2, every agent that chose the opposite resists (its mass grows by 2),
+/// and bodies in contact form chains: an agent (mass 1), the prey (mass 1; a respawned prey is static), the transport
+/// box (mass 5), walls, nest and food (static). A body moves when the force reaching it covers its mass; what is left
+/// passes to the bodies directly ahead, and a body moves only if everything ahead of it moves too. The bodies that
+/// move all move at once. The reference finds the largest such set with an integer program; chains (the only shape
+/// agents make) have exactly one answer, which this resolves in linear time: force flows from the back of each chain
+/// to its front, a body that cannot move stops everything behind it, and the flow is recomputed until nothing changes.
+/// The box is the only body with several bodies ahead; its leftover force is split evenly among them.
+/// Nothing here depends on agent order or partitioning, only on positions and actions.
+/// </summary>
+public sealed class SwarmPhysics
+{
+    public const int AgentForce = 2;
+    public const int AgentMass = 1;
+
+    private const int Empty = -1;
+    private const int Static = -2;
+    private const int BoxNode = -3;
+    private const int PreyNode = -4;
+
+    private static readonly SwarmMove[] Order = [SwarmMove.Up, SwarmMove.Down, SwarmMove.Left, SwarmMove.Right];
+
+    private readonly int _height;
+    private readonly int _width;
+    private readonly byte[] _cells;
+    private readonly int[] _occupant;
+
+    // Node n: 0..agents-1 the agents, agents the box, agents + 1 the prey.
+    private readonly int _agents;
+    private readonly int[] _force;
+    private readonly int[] _mass;
+    private readonly int[] _state; // 0 candidate, 1 moves, 2 stopped
+    private readonly int[] _inflow;
+    private readonly List<int>[] _ahead;
+    private readonly List<int>[] _behind;
+
+    public SwarmPhysics(int height, int width, byte[] cells, int agents)
+    {
+        _height = height;
+        _width = width;
+        _cells = cells;
+        _agents = agents;
+        _occupant = new int[height * width];
+        var nodes = agents + 2;
+        _force = new int[nodes];
+        _mass = new int[nodes];
+        _state = new int[nodes];
+        _inflow = new int[nodes];
+        _ahead = new List<int>[nodes];
+        _behind = new List<int>[nodes];
+    }
+
+    public int[] Rows { get; set; } = [];
+
+    public int[] Cols { get; set; } = [];
+
+    public bool[] Active { get; set; } = [];
+
+    public int PreyRow { get; set; } = -1;
+
+    public int PreyCol { get; set; } = -1;
+
+    public bool PreyStatic { get; set; }
+
+    public int BoxRow { get; set; } = SwarmWorld.NoBox;
+
+    public int BoxCol { get; set; }
+
+    public int BoxHeight { get; set; }
+
+    public int BoxWidth { get; set; }
+
+    public int BoxMass { get; set; } = 5;
+
+    private int BoxId => _agents;
+
+    private int PreyId => _agents + 1;
+
+    private bool HasBox => BoxRow != SwarmWorld.NoBox;
+
+    /// <summary>Resolves one round's moves (actions by agent; inactive agents are ignored), changing the positions in place.</summary>
+    public void Resolve(ReadOnlySpan<SwarmMove> actions)
+    {
+        foreach (var direction in Order)
+        {
+            ResolveDirection(actions, direction);
+        }
+    }
+
+    private void ResolveDirection(ReadOnlySpan<SwarmMove> actions, SwarmMove direction)
+    {
+        var (di, dj) = direction.Step();
+        var opposite = direction switch
+        {
+            SwarmMove.Up => SwarmMove.Down,
+            SwarmMove.Down => SwarmMove.Up,
+            SwarmMove.Left => SwarmMove.Right,
+            _ => SwarmMove.Left,
+        };
+
+        // Only agents pushing this way can start a movement; with none, nothing moves.
+        var pushers = new List<int>();
+        for (var a = 0; a < _agents; a++)
+        {
+            if (Active[a] && actions[a] == direction)
+            {
+                pushers.Add(a);
+            }
+        }
+
+        if (pushers.Count == 0)
+        {
+            return;
+        }
+
+        Occupy();
+
+        // Discover the bodies reachable forward from the pushers, and their contacts.
+        var reached = new List<int>();
+        var queue = new Queue<int>();
+        foreach (var a in pushers)
+        {
+            Visit(a);
+        }
+
+        while (queue.Count > 0)
+        {
+            var node = queue.Dequeue();
+            foreach (var (row, col) in FrontCells(node, di, dj))
+            {
+                var next = Occupant(row, col);
+                if (next == Empty)
+                {
+                    continue;
+                }
+
+                if (next == Static || (next == PreyId && PreyStatic))
+                {
+                    _ahead[node].Add(Static);
+                    continue;
+                }
+
+                if (!_ahead[node].Contains(next))
+                {
+                    _ahead[node].Add(next);
+                    Visit(next);
+                    _behind[next].Add(node);
+                }
+            }
+        }
+
+        // Forces and masses: a pusher drives with 2; an agent pushing the other way adds 2 to its mass.
+        foreach (var node in reached)
+        {
+            if (node < _agents)
+            {
+                var action = actions[node];
+                _force[node] = action == direction ? AgentForce : 0;
+                _mass[node] = AgentMass + (action == opposite ? AgentForce : 0);
+            }
+            else
+            {
+                _force[node] = 0;
+                _mass[node] = node == BoxId ? BoxMass : 1;
+            }
+        }
+
+        // A body with something static ahead, or ahead of something that cannot move, cannot move.
+        var order = TopologicalOrder(reached);
+        for (var k = order.Count - 1; k >= 0; k--)
+        {
+            var node = order[k];
+            if (_ahead[node].Any(n => n == Static || _state[n] == 2))
+            {
+                _state[node] = 2;
+            }
+        }
+
+        // Flow the force from back to front; a body short of force stops, with everything behind it; repeat until stable.
+        var changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var node in order)
+            {
+                _inflow[node] = 0;
+            }
+
+            foreach (var node in order)
+            {
+                if (_state[node] == 2)
+                {
+                    continue;
+                }
+
+                var available = _force[node] + _inflow[node];
+                if (available < _mass[node])
+                {
+                    Stop(node);
+                    changed = true;
+                    continue;
+                }
+
+                var ahead = _ahead[node];
+                if (ahead.Count > 0)
+                {
+                    var left = available - _mass[node];
+                    var share = left / ahead.Count;
+                    var extra = left % ahead.Count;
+                    for (var i = 0; i < ahead.Count; i++)
+                    {
+                        _inflow[ahead[i]] += share + (i < extra ? 1 : 0);
+                    }
+                }
+            }
+        }
+
+        foreach (var node in reached)
+        {
+            if (_state[node] != 2)
+            {
+                if (node < _agents)
+                {
+                    Rows[node] += di;
+                    Cols[node] += dj;
+                }
+                else if (node == BoxId)
+                {
+                    BoxRow += di;
+                    BoxCol += dj;
+                }
+                else
+                {
+                    PreyRow += di;
+                    PreyCol += dj;
+                }
+            }
+
+            _state[node] = 0;
+            _ahead[node].Clear();
+            _behind[node].Clear();
+        }
+
+        void Visit(int node)
+        {
+            if (_ahead[node] is null)
+            {
+                _ahead[node] = [];
+                _behind[node] = [];
+            }
+
+            if (_state[node] == 0)
+            {
+                reached.Add(node);
+                queue.Enqueue(node);
+                _state[node] = 3; // discovered
+            }
+        }
+    }
+
+    private void Stop(int node)
+    {
+        if (_state[node] == 2)
+        {
+            return;
+        }
+
+        _state[node] = 2;
+        foreach (var back in _behind[node])
+        {
+            Stop(back);
+        }
+    }
+
+    private List<int> TopologicalOrder(List<int> nodes)
+    {
+        // Back to front (Kahn's algorithm on the contacts); reset the discovery marks on the way.
+        var pending = new Dictionary<int, int>(nodes.Count);
+        foreach (var node in nodes)
+        {
+            _state[node] = 0;
+            pending[node] = _behind[node].Count;
+        }
+
+        var order = new List<int>(nodes.Count);
+        var ready = new Queue<int>(nodes.Where(n => pending[n] == 0).OrderBy(n => n));
+        while (ready.Count > 0)
+        {
+            var node = ready.Dequeue();
+            order.Add(node);
+            foreach (var next in _ahead[node])
+            {
+                if (next >= 0 && --pending[next] == 0)
+                {
+                    ready.Enqueue(next);
+                }
+            }
+        }
+
+        // Contacts cannot form a cycle with one multi-cell body; any node left out (never) is treated as stopped.
+        foreach (var node in nodes.Where(n => pending[n] > 0))
+        {
+            _state[node] = 2;
+            order.Add(node);
+        }
+
+        return order;
+    }
+
+    private IEnumerable<(int Row, int Col)> FrontCells(int node, int di, int dj)
+    {
+        if (node < _agents)
+        {
+            yield return (Rows[node] + di, Cols[node] + dj);
+        }
+        else if (node == PreyId)
+        {
+            yield return (PreyRow + di, PreyCol + dj);
+        }
+        else
+        {
+            // The box's leading face in this direction.
+            for (var r = 0; r < BoxHeight; r++)
+            {
+                for (var c = 0; c < BoxWidth; c++)
+                {
+                    var (nr, nc) = (r + di, c + dj);
+                    if (nr < 0 || nr >= BoxHeight || nc < 0 || nc >= BoxWidth)
+                    {
+                        yield return (BoxRow + nr, BoxCol + nc);
+                    }
+                }
+            }
+        }
+    }
+
+    private int Occupant(int row, int col)
+    {
+        if (HasBox && row >= BoxRow && row < BoxRow + BoxHeight && col >= BoxCol && col < BoxCol + BoxWidth)
+        {
+            return BoxId;
+        }
+
+        if (row < 0 || row >= _height || col < 0 || col >= _width)
+        {
+            // Outside the map there is nothing but the box.
+            return Empty;
+        }
+
+        var occupant = _occupant[(row * _width) + col];
+        return occupant;
+    }
+
+    private void Occupy()
+    {
+        for (var i = 0; i < _occupant.Length; i++)
+        {
+            _occupant[i] = _cells[i] == (byte)'.' ? Empty : Static;
+        }
+
+        if (PreyRow >= 0)
+        {
+            _occupant[(PreyRow * _width) + PreyCol] = PreyId;
+        }
+
+        for (var a = 0; a < _agents; a++)
+        {
+            if (Active[a] && Rows[a] >= 0 && Rows[a] < _height && Cols[a] >= 0 && Cols[a] < _width)
+            {
+                _occupant[(Rows[a] * _width) + Cols[a]] = a;
+            }
+        }
+    }
+}

@@ -1,0 +1,341 @@
+using AgentSwarm.Scenarios.SwarmBench;
+
+namespace AgentSwarm.Scenarios.Tests;
+
+/// <summary>SwarmBench's world: the reference's random stream and maps, the force rules cell by cell, each task's scoring.</summary>
+public sealed class SwarmBenchTests
+{
+    private const SwarmMove S = SwarmMove.Stay;
+    private const SwarmMove U = SwarmMove.Up;
+    private const SwarmMove D = SwarmMove.Down;
+    private const SwarmMove L = SwarmMove.Left;
+    private const SwarmMove R = SwarmMove.Right;
+
+    /// <summary>
+    /// A hand-built world from a picture: W wall, N nest, F food, digits agents (by index), P the prey, p a static prey,
+    /// B the box's cells (one rectangle). Agents' flags start true unless listed in <paramref name="off"/>.
+    /// </summary>
+    private static SwarmWorld World(SwarmTask task, string[] picture, int maxRounds = 100, int[]? off = null)
+    {
+        var (h, w) = (picture.Length, picture[0].Length);
+        var cells = new byte[h * w];
+        var agents = new SortedDictionary<int, (int, int)>();
+        int preyRow = -1, preyCol = -1;
+        var preyStatic = false;
+        int boxTop = int.MaxValue, boxLeft = int.MaxValue, boxBottom = -1, boxRight = -1;
+        for (var r = 0; r < h; r++)
+        {
+            for (var c = 0; c < w; c++)
+            {
+                var ch = picture[r][c];
+                cells[(r * w) + c] = ch is 'W' or 'N' or 'F' ? (byte)ch : (byte)'.';
+                if (char.IsDigit(ch))
+                {
+                    agents[ch - '0'] = (r, c);
+                }
+                else if (ch is 'P' or 'p')
+                {
+                    (preyRow, preyCol, preyStatic) = (r, c, ch == 'p');
+                }
+                else if (ch == 'B')
+                {
+                    (boxTop, boxLeft, boxBottom, boxRight) = (Math.Min(boxTop, r), Math.Min(boxLeft, c), Math.Max(boxBottom, r), Math.Max(boxRight, c));
+                }
+            }
+        }
+
+        var n = agents.Count;
+        var flags = Enumerable.Range(0, n).Select(a => !(off ?? []).Contains(a)).ToArray();
+        var hasBox = boxBottom >= 0;
+        return new SwarmWorld(
+            task, h, w, 5, maxRounds, cells, [.. agents.Values.Select(p => p.Item1)], [.. agents.Values.Select(p => p.Item2)], flags, new bool[n],
+            preyRow, preyCol, preyStatic, hasBox ? boxTop : SwarmWorld.NoBox, hasBox ? boxLeft : 0, hasBox ? boxBottom - boxTop + 1 : 0,
+            hasBox ? boxRight - boxLeft + 1 : 0, SwarmRules.BoxMass, new PythonRandom(1).Save(), 0, -1, 0, 0, new ulong[((h * w) + 63) / 64], 0, 0);
+    }
+
+    /// <summary>The world drawn as a picture again (agents by index, box B, prey P), to compare cell by cell.</summary>
+    private static string[] Picture(SwarmWorld world)
+    {
+        var rows = new string[world.Height];
+        var occupants = world.Occupants();
+        for (var r = 0; r < world.Height; r++)
+        {
+            var line = new char[world.Width];
+            for (var c = 0; c < world.Width; c++)
+            {
+                var agent = occupants[(r * world.Width) + c];
+                line[c] = agent >= 0 ? (char)('0' + agent) : world.Symbol(r, c) switch
+                {
+                    'P' => world.PreyStatic ? 'p' : 'P',
+                    var s => s,
+                };
+            }
+
+            rows[r] = new string(line);
+        }
+
+        return rows;
+    }
+
+    private static void AssertWorld(string[] expected, SwarmWorld world) =>
+        Assert.Equal(string.Join('\n', expected), string.Join('\n', Picture(world)));
+
+    [Fact]
+    public void TheRandomStreamIsPythons()
+    {
+        // Values printed by CPython 3: random.Random(42).randint(1, 8) ten times, then choice([1, 2, 3]), randint(0, 1000000).
+        var rng = new PythonRandom(42);
+        Assert.Equal([2, 1, 5, 4, 4, 3, 2, 2, 7, 1], Enumerable.Range(0, 10).Select(_ => rng.RandInt(1, 8)).ToArray());
+        Assert.Equal(1, rng.Choice([1, 2, 3]));
+        Assert.Equal(98246, rng.RandInt(0, 1_000_000));
+
+        // A seed over 32 bits is two words: random.Random(2**40 + 7).randint(0, 9) five times.
+        var big = new PythonRandom((1UL << 40) + 7);
+        Assert.Equal([9, 9, 7, 4, 9], Enumerable.Range(0, 5).Select(_ => big.RandInt(0, 9)).ToArray());
+
+        // A saved stream goes on where it stopped.
+        var restored = PythonRandom.Restore(rng.Save());
+        Assert.Equal(rng.RandInt(0, 1000), restored.RandInt(0, 1000));
+    }
+
+    [Fact]
+    public void MapsAreTheReferencesForTheSameSeed()
+    {
+        // Drawn with CPython's random.Random(42) in the reference's order (prey, then spread; exit, box, then spread; lights, then spread).
+        var pursuit = SwarmRules.Create(SwarmTask.Pursuit, 10, 10, 5, 10, 100, 42);
+        Assert.Equal((8, 6), (pursuit.PreyRow, pursuit.PreyCol));
+        Assert.Equal(
+            new[] { (3, 1), (2, 2), (1, 2), (1, 5), (4, 5), (1, 1), (2, 1), (5, 2), (2, 5), (4, 2) },
+            Enumerable.Range(0, 10).Select(a => (pursuit.Rows[a], pursuit.Cols[a])).ToArray());
+
+        var transport = SwarmRules.Create(SwarmTask.Transport, 10, 10, 5, 10, 100, 42);
+        Assert.Equal((1, 6, 4, 4), (transport.BoxRow, transport.BoxCol, transport.BoxHeight, transport.BoxWidth));
+        Assert.Equal((byte)'.', transport.Cells[(2 * 10) + 9]); // the gap in the right wall, rows 1..4
+        Assert.Equal((byte)'W', transport.Cells[(5 * 10) + 9]);
+        Assert.Equal(
+            new[] { (4, 4), (2, 3), (7, 2), (1, 1), (4, 2), (1, 4), (7, 4), (8, 4), (1, 5), (7, 3) },
+            Enumerable.Range(0, 10).Select(a => (transport.Rows[a], transport.Cols[a])).ToArray());
+
+        var sync = SwarmRules.Create(SwarmTask.Synchronization, 10, 10, 5, 10, 100, 42);
+        Assert.Equal([false, false, true, false, false, false, false, false, true, false], sync.Flags);
+        Assert.Equal((2, 1), (sync.Rows[0], sync.Cols[0]));
+        Assert.Equal((2, 2), (sync.Rows[9], sync.Cols[9]));
+
+        // Seed 7 puts the food at row 7, column 1; the coin (1) draws vertical walls, one (odd) so food and nest share row 1...
+        // which moves the food to (1, 1) and the nest to (1, 7).
+        var foraging = SwarmRules.Create(SwarmTask.Foraging, 10, 10, 5, 10, 100, 7);
+        Assert.Equal((byte)'F', foraging.Cells[(1 * 10) + 1]);
+        Assert.Equal((byte)'N', foraging.Cells[(1 * 10) + 7]);
+        Assert.Equal((byte)'W', foraging.Cells[(3 * 10) + 4]); // the wall at column 4 runs down from the top to row 6
+        Assert.Equal((byte)'.', foraging.Cells[(7 * 10) + 4]);
+    }
+
+    [Fact]
+    public void OneAgentPushesOneIdleAgentButNotTwo()
+    {
+        var world = World(SwarmTask.Flocking, ["WWWWWWW", "W01...W", "W234..W", "WWWWWWW"]);
+        var after = SwarmRules.Step(world, [R, S, R, S, S]);
+        AssertWorld(["WWWWWWW", "W.01..W", "W234..W", "WWWWWWW"], after);
+    }
+
+    [Fact]
+    public void AChainOfPushersMovesTogetherAndForceAddsUpAlongIt()
+    {
+        // 0 and 1 push right: 2 and 3 ahead are idle; force 2 + 2 less the masses 1 + 1 leaves 2, enough for both.
+        var world = World(SwarmTask.Flocking, ["WWWWWWWW", "W0123..W", "WWWWWWWW"]);
+        AssertWorld(["WWWWWWWW", "W.0123.W", "WWWWWWWW"], SwarmRules.Step(world, [R, R, S, S]));
+
+        // One pusher, three idle agents: nothing moves.
+        AssertWorld(["WWWWWWWW", "W0123..W", "WWWWWWWW"], SwarmRules.Step(world, [R, S, S, S]));
+    }
+
+    [Fact]
+    public void WallsStopEverythingAndThereIsNoPulling()
+    {
+        var world = World(SwarmTask.Flocking, ["WWWWWW", "W..01W", "W2...W", "WWWWWW"]);
+
+        // 1 pushes into the wall, 0 pushes 1: the chain ends at a wall, so neither moves; 2 moves left into the wall: no.
+        AssertWorld(["WWWWWW", "W..01W", "W2...W", "WWWWWW"], SwarmRules.Step(world, [R, R, L]));
+
+        // 0 moving left away from 1 does not drag it along.
+        AssertWorld(["WWWWWW", "W.0.1W", "W2...W", "WWWWWW"], SwarmRules.Step(world, [L, S, S]));
+    }
+
+    [Fact]
+    public void DirectionsResolveUpDownLeftRightInThatOrder()
+    {
+        // Two agents into one cell: 1 goes UP first and takes it; then 0, going RIGHT, pushes 1 (idle in that phase) on.
+        var world = World(SwarmTask.Flocking, ["WWWWWW", "W0...W", "W.1..W", "WWWWWW"]);
+        AssertWorld(["WWWWWW", "W.01.W", "W....W", "WWWWWW"], SwarmRules.Step(world, [R, U]));
+
+        // 0 goes DOWN, 1 goes UP into the same cell: UP comes first; then 0 cannot push 1, who pushes back (mass 1 + 2).
+        var facing = World(SwarmTask.Flocking, ["WWWW", "W0.W", "W..W", "W1.W", "WWWW"]);
+        AssertWorld(["WWWW", "W0.W", "W1.W", "W..W", "WWWW"], SwarmRules.Step(facing, [D, U]));
+
+        // Head on: each resists the other's push with its own, nobody moves.
+        var headOn = World(SwarmTask.Flocking, ["WWWWWW", "W.01.W", "WWWWWW"]);
+        AssertWorld(["WWWWWW", "W.01.W", "WWWWWW"], SwarmRules.Step(headOn, [R, L]));
+    }
+
+    [Fact]
+    public void TheBoxMovesOnlyWhenEnoughForceReachesIt()
+    {
+        // A 1 x 5 box of mass 5. Four agents pushing up give 4 x (2 - 1) = 4: not enough.
+        string[] four = ["WWWWWWW", "W.....W", "WBBBBBW", "W0123.W", "W.....W", "WWWWWWW"];
+        AssertWorld(four, SwarmRules.Step(World(SwarmTask.Transport, four), [U, U, U, U]));
+
+        // Five give 5: the box and the five agents move up one cell.
+        string[] five = ["WWWWWWW", "W.....W", "WBBBBBW", "W01234W", "W.....W", "WWWWWWW"];
+        AssertWorld(["WWWWWWW", "WBBBBBW", "W01234W", "W.....W", "W.....W", "WWWWWWW"], SwarmRules.Step(World(SwarmTask.Transport, five), [U, U, U, U, U]));
+
+        // Three lanes of two agents behind each other give 3 x 2 = 6: it moves.
+        string[] lanes = ["WWWWWWW", "W.....W", "WBBBBBW", "W012..W", "W345..W", "WWWWWWW"];
+        AssertWorld(["WWWWWWW", "WBBBBBW", "W012..W", "W345..W", "W.....W", "WWWWWWW"], SwarmRules.Step(World(SwarmTask.Transport, lanes), [U, U, U, U, U, U]));
+    }
+
+    [Fact]
+    public void PursuitCapturesWhenTheFourSidesAreTakenAndRespawnsAStaticPrey()
+    {
+        // The prey's left side is a wall; agents close in above, below and to the right: a capture, +1.
+        var world = World(SwarmTask.Pursuit, ["WWWWWWWW", "W0.....W", "WP.1...W", "W2.....W", "W......W", "W......W", "W......W", "WWWWWWWW"]);
+        var after = SwarmRules.Step(world, [S, L, S]);
+        Assert.Equal(1, after.Score);
+        Assert.Equal(1, after.Events);
+        Assert.True(after.PreyStatic);
+        Assert.NotEqual((2, 1), (after.PreyRow, after.PreyCol));
+        Assert.Equal('.', world.Symbol(after.PreyRow, after.PreyCol));
+    }
+
+    [Fact]
+    public void PursuitPreyFleesTwoStepsToTheSafestCell()
+    {
+        // Agents to the prey's left: it runs two cells away from them.
+        var world = World(SwarmTask.Pursuit, ["WWWWWWWWWWWW", "W..........W", "W..........W", "W0.P.......W", "W1.........W", "W..........W", "WWWWWWWWWWWW"]);
+        var after = SwarmRules.Step(world, [S, S]);
+        Assert.Equal(0, after.Score);
+        Assert.Equal(2, Math.Abs(after.PreyRow - 3) + Math.Abs(after.PreyCol - 3));
+        Assert.True(SwarmRules.Danger(after, after.PreyRow, after.PreyCol) < SwarmRules.Danger(world, 3, 2));
+    }
+
+    [Fact]
+    public void SynchronizationScoresEachNewUnanimousState()
+    {
+        var world = World(SwarmTask.Synchronization, ["WWWWW", "W0.1W", "W.2.W", "WWWWW"], off: [1]);
+        var synced = SwarmRules.Step(world, [S, SwarmMove.Switch, S]); // all on: +1
+        Assert.Equal(1, synced.Score);
+        Assert.Equal(3, synced.SyncPrevious);
+        var again = SwarmRules.Step(synced, [S, S, S]); // still all on: the same state scores once
+        Assert.Equal(1, again.Score);
+        var half = SwarmRules.Step(again, [SwarmMove.Switch, SwarmMove.Switch, S]); // mixed: nothing
+        Assert.Equal(1, half.Score);
+        var off = SwarmRules.Step(half, [S, S, SwarmMove.Switch]); // all off: +1
+        Assert.Equal(2, off.Score);
+        Assert.All(off.Flags, f => Assert.False(f));
+    }
+
+    [Fact]
+    public void ForagingPicksUpBesideFoodAndDeliversBesideTheNest()
+    {
+        var world = World(SwarmTask.Foraging, ["WWWWWWW", "WF0..NW", "W...1NW", "WWWWWWW"], off: [0, 1]);
+        // 0 is beside the food: it takes a piece. 1 steps beside the nest but carries nothing: no point.
+        var first = SwarmRules.Step(world, [S, S]);
+        Assert.Equal([true, false], first.Flags);
+        Assert.Equal(0, first.Score);
+
+        // 0 walks right to the nest with its food: delivered, +1, and it carries nothing again.
+        var walked = SwarmRules.Step(SwarmRules.Step(first, [R, D]), [R, S]);
+        Assert.Equal(1, walked.Score);
+        Assert.Equal(1, walked.Events);
+        Assert.False(walked.Flags[0]);
+    }
+
+    [Fact]
+    public void FlockDistanceIsTheAssignmentCostMinimisedOverTranslations()
+    {
+        // 4 agents: the target is a 2 x 2 square (side 4 / 4 + 1 = 2), all four cells its outline.
+        int[] rows = [3, 3, 4, 4];
+        int[] cols = [5, 6, 5, 6];
+        Assert.Equal(0, SwarmFlock.Distance(rows, cols, 4));
+
+        // One agent a cell off: 1. Two opposite corners pulled apart diagonally: the best placement costs 2.
+        Assert.Equal(1, SwarmFlock.Distance([3, 3, 4, 5], [5, 6, 5, 6], 4));
+        Assert.Equal(2, SwarmFlock.Distance([2, 3, 4, 4], [4, 6, 5, 6], 4));
+
+        // The assignment solver against brute force over permutations.
+        var costs = new[,] { { 4, 1, 3 }, { 2, 0, 5 }, { 3, 2, 2 } };
+        Assert.Equal(5, Assignment.MinimumCost(3, (i, j) => costs[i, j]));
+    }
+
+    [Fact]
+    public void FlockingScoreIsTheBestImprovementSoFar()
+    {
+        // Three corners of the 2 x 2 square and one agent two cells off: distance 2.
+        var world = World(SwarmTask.Flocking, ["WWWWWWW", "W01...W", "W2..3.W", "W.....W", "WWWWWWW"]);
+        var start = SwarmFlock.Distance(world.Rows, world.Cols, 4);
+        Assert.Equal(2, start);
+        world = world with { FlockInitial = start, FlockCurrent = start };
+        var closer = SwarmRules.Step(world, [S, S, S, L]);
+        Assert.Equal(1, closer.FlockCurrent);
+        Assert.Equal(1, closer.Score);
+        var back = SwarmRules.Step(closer, [S, S, S, R]);
+        Assert.Equal(2, back.FlockCurrent);
+        Assert.Equal(1, back.Score); // moving away again does not lower the score
+        var done = SwarmRules.Step(SwarmRules.Step(back, [S, S, S, L]), [S, S, S, L]);
+        Assert.Equal(0, done.FlockCurrent);
+        Assert.Equal(2, done.Score);
+        Assert.True(SwarmRules.IsDone(done));
+    }
+
+    [Fact]
+    public void TransportScoresEachExitByTheRoundItHappensIn()
+    {
+        // A gap in the right wall; agent 0 stands in it and steps out in the 11th round of 100: (100 - 10) / 100, as the reference counts rounds from 0.
+        var world = World(SwarmTask.Transport, ["WWWWW", "W..0.", "W1..W", "WWWWW"]) with { Round = 9 };
+        var after = SwarmRules.Step(SwarmRules.Step(world, [R, S]), [R, S]);
+        Assert.True(after.Escaped[0]);
+        Assert.Equal((100 - 10) / 100.0, after.Score, 12);
+        Assert.False(SwarmRules.IsDone(after));
+        Assert.DoesNotContain(0, after.Occupants()); // it no longer stands on the map
+    }
+
+    [Fact]
+    public void AnAgentSeesItsWindowInTheReferencesSymbolsAndHearsItsNeighbours()
+    {
+        var world = World(SwarmTask.Synchronization, ["WWWWWWW", "W0.1..W", "W.....W", "W....2W", "WWWWWWW"], off: [1]);
+        var view = SwarmView.Render(world with { View = 3 }, 0);
+        Assert.Equal("     0   1   2\n  0  W   W   W   \n  1  W   Y   .   \n  2  W   .   .   \n", view);
+        var wide = SwarmView.Render(world, 0);
+        Assert.Contains("$1", wide, StringComparison.Ordinal);
+        Assert.Contains("*", wide, StringComparison.Ordinal);
+
+        // Within floor(5 / 2) = 2 cells (Chebyshev), itself included; 2 is 3 rows and 4 columns away.
+        string?[] messages = ["me", "near", "far"];
+        Assert.Equal(["me", "near"], SwarmView.Heard(world, messages, 0));
+        Assert.Equal(["near", "far"], SwarmView.Heard(world, messages, 2)); // 1 is 2 rows and 2 columns from 2
+    }
+
+    [Fact]
+    public void AnswersAreReadAsTheReferenceReadsThem()
+    {
+        var actions = SwarmNames.Actions(SwarmTask.Synchronization);
+        Assert.Equal((SwarmMove.Switch, "all switch now"), SwarmMind.Parse("I think so.\nACTION: SWITCH\nMSG: all switch now\nthanks", actions));
+        Assert.Equal((SwarmMove.Up, null), SwarmMind.Parse("action: move UP please", actions));
+        Assert.Equal((null, "hello"), SwarmMind.Parse("No idea.\nMSG: hello", actions));
+        var (_, longMessage) = SwarmMind.Parse("ACTION: STAY\nMSG: " + new string('x', 200), actions);
+        Assert.Equal(new string('x', 120) + "...", longMessage);
+    }
+
+    [Fact]
+    public void GroupMetricsFollowTheReferencesFormulas()
+    {
+        SwarmMove[] actions = [U, U, R, S, SwarmMove.Switch];
+        var metrics = SwarmMetrics.Compute(actions, ["go?", "ok", null, null, null], [true, true, true, true, true], 7);
+        Assert.Equal(-((2 / 3.0 * Math.Log2(2 / 3.0)) + (1 / 3.0 * Math.Log2(1 / 3.0))), metrics.ActionEntropy, 12);
+        Assert.Equal(1 / 5.0, metrics.Stillness, 12);
+        Assert.Equal(Math.Sqrt((1 / 16.0) + (4 / 16.0)), metrics.Polarization, 12); // mean of (0,-1),(0,-1),(1,0),(0,0)
+        Assert.Equal(2 / 4.0, metrics.DominantAction, 12);
+        Assert.Equal(2.5, metrics.MessageLength, 12);
+        Assert.Equal(0.5, metrics.QuestionShare, 12);
+        Assert.Equal(7, metrics.Explored);
+    }
+}
