@@ -55,13 +55,14 @@ public static class SwarmClassical
 
             case SwarmTask.Flocking:
             {
-                var target = SwarmFlock.Target(world.Agents);
+                var interior = Math.Min(world.Height, world.Width) - 2;
+                var target = Facts.GetValue(world.Cells, _ => new MapFacts(world)).FlockTarget(world.Agents, interior);
                 if (agent >= target.Length)
                 {
                     return SwarmMove.Stay;
                 }
 
-                var side = SwarmFlock.Side(world.Agents);
+                var side = Math.Min(SwarmFlock.Side(world.Agents), interior);
                 var top = Math.Max(1, (world.Height - side) / 2);
                 var left = Math.Max(1, (world.Width - side) / 2);
                 var tr = Math.Clamp(top + target[agent].Row, 1, world.Height - 2);
@@ -186,6 +187,10 @@ public static class SwarmClassical
         public SwarmMove Exit { get; }
 
         public (int From, int To) Gap { get; }
+
+        private (int Row, int Col)[]? _flock;
+
+        public (int Row, int Col)[] FlockTarget(int agents, int interior) => _flock ??= SwarmFlock.Target(agents, interior);
 
         /// <summary>Breadth-first steps over floor to a cell beside the symbol (0 there; -1 unreachable).</summary>
         private static int[] Field(SwarmWorld world, char symbol)

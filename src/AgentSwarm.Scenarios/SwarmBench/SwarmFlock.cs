@@ -20,10 +20,31 @@ public static class SwarmFlock
     /// <summary>The hollow square's side for a swarm.</summary>
     public static int Side(int agents) => (agents / 4) + 1;
 
-    /// <summary>The target cells, relative to the square's top-left corner, row-major.</summary>
-    public static (int Row, int Col)[] Target(int agents)
+    /// <summary>
+    /// The target cells, relative to the shape's top-left corner, row-major. The reference's hollow square when it fits
+    /// the map's interior (side <paramref name="interior"/>); a larger swarm's square would not, so the shape grows
+    /// inward instead: nested square rings from the largest that fits, as many cells as there are agents.
+    /// </summary>
+    public static (int Row, int Col)[] Target(int agents, int interior = int.MaxValue)
     {
         var side = Side(agents);
+        if (side <= interior)
+        {
+            return Ring(side, 0);
+        }
+
+        var cells = new List<(int, int)>();
+        for (var ring = 0; cells.Count < agents && interior - (2 * ring) > 0; ring++)
+        {
+            cells.AddRange(Ring(interior - (2 * ring), ring));
+        }
+
+        return [.. cells.Take(agents).OrderBy(c => c.Item1).ThenBy(c => c.Item2)];
+    }
+
+    /// <summary>The outline of a square of the given side, offset by <paramref name="inset"/> cells down and right.</summary>
+    private static (int Row, int Col)[] Ring(int side, int inset)
+    {
         var cells = new List<(int, int)>();
         for (var i = 0; i < side; i++)
         {
@@ -31,7 +52,7 @@ public static class SwarmFlock
             {
                 if (i == 0 || j == 0 || i == side - 1 || j == side - 1)
                 {
-                    cells.Add((i, j));
+                    cells.Add((i + inset, j + inset));
                 }
             }
         }
@@ -39,14 +60,14 @@ public static class SwarmFlock
         return [.. cells];
     }
 
-    public static long Distance(int[] rows, int[] cols, int agents)
+    public static long Distance(int[] rows, int[] cols, int agents, int interior = int.MaxValue)
     {
         if (agents == 0)
         {
             return 0;
         }
 
-        var target = Target(agents);
+        var target = Target(agents, interior);
         var source = new (int Row, int Col)[agents];
         for (var a = 0; a < agents; a++)
         {

@@ -135,7 +135,20 @@ public static class SwarmRules
                 break;
 
             case SwarmTask.Foraging:
-                Maze(rng, cells, height, width);
+                // The reference's maze on its 10 x 10 map; a larger map is tiled with such mazes, each with its own food and
+                // nest (one long maze would put the nest thousands of steps from the food), drawn tile by tile, row-major.
+                var down = Math.Max(1, height / 10);
+                var across = Math.Max(1, width / 10);
+                for (var ti = 0; ti < down; ti++)
+                {
+                    for (var tj = 0; tj < across; tj++)
+                    {
+                        var (top, bottom) = (ti * height / down, (ti + 1) * height / down);
+                        var (left, right) = (tj * width / across, (tj + 1) * width / across);
+                        Maze(rng, cells, width, top, left, bottom - top, right - left);
+                    }
+                }
+
                 Array.Fill(flags, false);
                 Spread(rng, cells, width, blocked, 1, width - 2, 1, height - 2, rows, cols);
                 break;
@@ -153,7 +166,7 @@ public static class SwarmRules
             rng.Save(), 0, -1, 0, 0, visited, explored, 0);
         if (task == SwarmTask.Flocking)
         {
-            var distance = SwarmFlock.Distance(rows, cols, agents);
+            var distance = SwarmFlock.Distance(rows, cols, agents, Math.Min(height, width) - 2);
             world = world with { FlockInitial = distance, FlockCurrent = distance };
         }
 
@@ -229,7 +242,7 @@ public static class SwarmRules
 
             case SwarmTask.Flocking:
             {
-                var distance = SwarmFlock.Distance(rows, cols, n);
+                var distance = SwarmFlock.Distance(rows, cols, n, Math.Min(before.Height, before.Width) - 2);
                 after = after with { FlockCurrent = distance, Score = Math.Max(before.Score, before.FlockInitial - distance) };
                 break;
             }
@@ -404,7 +417,7 @@ public static class SwarmRules
     }
 
     /// <summary>The foraging maze: food and nest (2 x 2) in opposite corners, and walls every 4 rows (or columns) leaving a gap at alternate ends.</summary>
-    private static void Maze(PythonRandom rng, byte[] cells, int height, int width)
+    private static void Maze(PythonRandom rng, byte[] cells, int mapWidth, int top, int left, int height, int width)
     {
         var foodI = rng.Choice(new[] { 1, height - 3 });
         var foodJ = rng.Choice(new[] { 1, width - 3 });
@@ -424,7 +437,7 @@ public static class SwarmRules
                 var (from, to) = n % 2 == 0 ? (0, PythonStop(-CeilDiv(width, 3) + 1, width)) : (width / 3, width);
                 for (var j = from; j < to; j++)
                 {
-                    cells[(walls[n] * width) + j] = (byte)'W';
+                    cells[((top + walls[n]) * mapWidth) + left + j] = (byte)'W';
                 }
             }
         }
@@ -442,7 +455,7 @@ public static class SwarmRules
                 var (from, to) = n % 2 == 0 ? (0, PythonStop(-CeilDiv(height, 3) + 1, height)) : (height / 3, height);
                 for (var i = from; i < to; i++)
                 {
-                    cells[(i * width) + walls[n]] = (byte)'W';
+                    cells[((top + i) * mapWidth) + left + walls[n]] = (byte)'W';
                 }
             }
         }
@@ -451,7 +464,7 @@ public static class SwarmRules
         {
             for (var j = 0; j < 2; j++)
             {
-                cells[((nestI + i) * width) + nestJ + j] = (byte)'N';
+                cells[((top + nestI + i) * mapWidth) + left + nestJ + j] = (byte)'N';
             }
         }
 
@@ -459,7 +472,7 @@ public static class SwarmRules
         {
             for (var j = 0; j < 2; j++)
             {
-                cells[((foodI + i) * width) + foodJ + j] = (byte)'F';
+                cells[((top + foodI + i) * mapWidth) + left + foodJ + j] = (byte)'F';
             }
         }
     }
