@@ -459,6 +459,46 @@ internal static class AgentSwarmCommand
             return await AgentsNetBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 
+        var swarmTasks = new Option<string>("--tasks") { Description = "Comma-separated tasks (default: all five)", DefaultValueFactory = _ => "pursuit,synchronization,foraging,flocking,transport" };
+        var swarmAgents = new Option<string>("--agents", "-n") { Description = "Comma-separated swarm sizes; each on a grid that keeps the paper's density (10 on 10 x 10)", DefaultValueFactory = _ => "10" };
+        var swarmPolicy = new Option<string>("--policy", "-p") { Description = "Comma-separated rows: classical, random, llm", DefaultValueFactory = _ => "classical,random" };
+        var swarmLlm = new Option<string[]>("--llm") { Description = "LLM endpoint for the llm row, repeatable (simulated=h100-llama3-8b?clock=virtual, ollama=..., openai=...)", AllowMultipleArgumentsPerToken = false };
+        var swarmRuns = new Option<int>("--runs") { Description = "Runs per task, size and policy (seeds seed, seed + 1, ...)", DefaultValueFactory = _ => 5 };
+        var swarmRounds = new Option<int>("--rounds") { Description = "Rounds per run (the paper: 100)", DefaultValueFactory = _ => 100 };
+        var swarmSeed = new Option<ulong>("--seed", "-s") { Description = "First run's seed", DefaultValueFactory = _ => 42 };
+        var swarmOut = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (default runs/swarmbench-<time>)" };
+        var swarmTrace = new Option<int>("--trace-up-to") { Description = "Write a trace per run for swarms up to this size (0: none)", DefaultValueFactory = _ => 1000 };
+        var swarmbench = new Command("swarmbench", "SwarmBench's five tasks: the paper's table (mean score ± standard error over runs) per swarm size and policy, and rounds and agent-steps per second.")
+        {
+            swarmTasks, swarmAgents, swarmPolicy, swarmLlm, swarmRuns, swarmRounds, swarmSeed, swarmOut, swarmTrace,
+        };
+        swarmbench.SetAction(async (parse, cancellationToken) =>
+        {
+            var sizes = new List<int>();
+            foreach (var part in parse.GetRequiredValue(swarmAgents).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (!int.TryParse(part, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var size))
+                {
+                    await error.WriteLineAsync($"error: --agents: '{part}' is not a whole number");
+                    return ExitCodes.BadInput;
+                }
+
+                sizes.Add(size);
+            }
+
+            var settings = new SwarmBenchBench.Settings(
+                parse.GetRequiredValue(swarmTasks).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                [.. sizes],
+                parse.GetRequiredValue(swarmPolicy).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                parse.GetValue(swarmLlm) ?? [],
+                parse.GetValue(swarmRuns),
+                parse.GetValue(swarmRounds),
+                parse.GetValue(swarmSeed),
+                parse.GetValue(swarmOut)?.FullName,
+                parse.GetValue(swarmTrace));
+            return await SwarmBenchBench.ExecuteAsync(settings, output, error, cancellationToken);
+        });
+
         var inferenceWorkload = new Option<string>("--workload", "-w") { Description = "all | efficiency | affinity | capacity", DefaultValueFactory = _ => "all" };
         inferenceWorkload.AcceptOnlyFromAmong("all", "efficiency", "affinity", "capacity");
         var inferenceAgents = new Option<int>("--agents", "-n") { Description = "efficiency: agents in the LLM round", DefaultValueFactory = _ => 100_000 };
@@ -525,7 +565,7 @@ internal static class AgentSwarmCommand
             return await ClusterBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 
-        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, inference, logBench, clusterBench };
+        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, swarmbench, inference, logBench, clusterBench };
     }
 
     private static IAnsiConsole Console(TextWriter output)

@@ -306,7 +306,8 @@ internal static class AgentsNetBench
         return text.ToString();
     }
 
-    private static (double Mean, double StandardError) MeanAndStandardError(double[] values)
+    /// <summary>The mean and its standard error (sample standard deviation / sqrt(n)); 0 for fewer than two values.</summary>
+    internal static (double Mean, double StandardError) MeanAndStandardError(double[] values)
     {
         if (values.Length == 0)
         {

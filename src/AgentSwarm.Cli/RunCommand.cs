@@ -163,6 +163,13 @@ internal static class RunCommand
                 await AgentsNetResultFile.WriteForRunAsync(client, runId, spec, outcome, directory, CancellationToken.None);
             }
 
+            if (spec.Config is Scenarios.SwarmBench.SwarmBenchConfig)
+            {
+                // Every agent's action and message and the world after each round, for another implementation to check.
+                var model = spec.Policy.Llm is { } llm ? AgentsNetResultFile.ModelName(llm.Endpoints) : spec.Policy.Name;
+                await Scenarios.SwarmBench.SwarmTrace.WriteAsync(Path.Combine(directory, Scenarios.SwarmBench.SwarmTrace.FileName), spec, outcome.Rounds, model, CancellationToken.None);
+            }
+
             if (outcome.Final.State is SimulationState.Running or SimulationState.Pending)
             {
                 await error.WriteLineAsync($"detached from run {runId} at round {outcome.Final.RoundsCompleted}; it goes on in the cluster ('agentswarm attach {runId}')");

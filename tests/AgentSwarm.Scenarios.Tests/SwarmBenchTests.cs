@@ -108,26 +108,78 @@ public sealed class SwarmBenchTests
             new[] { (3, 1), (2, 2), (1, 2), (1, 5), (4, 5), (1, 1), (2, 1), (5, 2), (2, 5), (4, 2) },
             Enumerable.Range(0, 10).Select(a => (pursuit.Rows[a], pursuit.Cols[a])).ToArray());
 
+        // The reference's seed-42 maps as its own code prints them (agents by index).
         var transport = SwarmRules.Create(SwarmTask.Transport, 10, 10, 5, 10, 100, 42);
-        Assert.Equal((1, 6, 4, 4), (transport.BoxRow, transport.BoxCol, transport.BoxHeight, transport.BoxWidth));
-        Assert.Equal((byte)'.', transport.Cells[(2 * 10) + 9]); // the gap in the right wall, rows 1..4
-        Assert.Equal((byte)'W', transport.Cells[(5 * 10) + 9]);
-        Assert.Equal(
-            new[] { (4, 4), (2, 3), (7, 2), (1, 1), (4, 2), (1, 4), (7, 4), (8, 4), (1, 5), (7, 3) },
-            Enumerable.Range(0, 10).Select(a => (transport.Rows[a], transport.Cols[a])).ToArray());
+        AssertWorld(
+            ["WWWWWWWWWW", "W3..56...W", "W..2..9..W", "W........W", "W.481....W", "W0....7..W", "W.BBB....W", "W.BBB....W", "W.BBB....W", "BBBBWWWWWW"],
+            transport);
 
-        var sync = SwarmRules.Create(SwarmTask.Synchronization, 10, 10, 5, 10, 100, 42);
-        Assert.Equal([false, false, true, false, false, false, false, false, true, false], sync.Flags);
-        Assert.Equal((2, 1), (sync.Rows[0], sync.Cols[0]));
-        Assert.Equal((2, 2), (sync.Rows[9], sync.Cols[9]));
+        var foraging = SwarmRules.Create(SwarmTask.Foraging, 10, 10, 5, 10, 100, 42);
+        AssertWorld(
+            ["WWWWWWWWWW", "WFF.W5.NNW", "WFF0W.9NNW", "W...W....W", "W.28W....W", "W...W.7..W", "W...W....W", "W.163....W", "W...4....W", "WWWWWWWWWW"],
+            foraging);
+        Assert.All(foraging.Flags, carrying => Assert.False(carrying));
 
-        // Seed 7 puts the food at row 7, column 1; the coin (1) draws vertical walls, one (odd) so food and nest share row 1...
-        // which moves the food to (1, 1) and the nest to (1, 7).
-        var foraging = SwarmRules.Create(SwarmTask.Foraging, 10, 10, 5, 10, 100, 7);
-        Assert.Equal((byte)'F', foraging.Cells[(1 * 10) + 1]);
-        Assert.Equal((byte)'N', foraging.Cells[(1 * 10) + 7]);
-        Assert.Equal((byte)'W', foraging.Cells[(3 * 10) + 4]); // the wall at column 4 runs down from the top to row 6
-        Assert.Equal((byte)'.', foraging.Cells[(7 * 10) + 4]);
+        // Flocking draws with seed 42 whatever the run's seed; its distance to the 3 x 3 ring starts at 11.
+        var flocking = SwarmRules.Create(SwarmTask.Flocking, 10, 10, 5, 10, 100, 7);
+        AssertWorld(
+            ["WWWWWWWWWW", "W.0....4.W", "W53......W", "W...2....W", "W7..61.8.W", "W.......9W", "W........W", "W........W", "W........W", "WWWWWWWWWW"],
+            flocking);
+        Assert.Equal(11, flocking.FlockInitial);
+
+        var sync = SwarmRules.Create(SwarmTask.Synchronization, 10, 10, 5, 10, 100, 27);
+        Assert.Equal([3, 4, 5], Enumerable.Range(0, 10).Where(a => !sync.Flags[a]).ToArray());
+    }
+
+    [Theory]
+    [InlineData("R....", "W.....W")]
+    [InlineData("RR...", "W..123W")]
+    [InlineData("..R..", "W.12.3W")]
+    [InlineData(".R...", "W.1.23W")]
+    [InlineData("RL...", "W.123.W")]
+    public void ChainsOfAgentsMoveAsTheReferencesPhysicsMovesThem(string intents, string row)
+    {
+        // The reference's own cases (5 x 7, agents 1, 2, 3 in row 2): a lone pusher cannot shove two idle agents, two can,
+        // the front one alone moves, the middle one takes the front one along, and opposing intents cancel out.
+        var world = World(SwarmTask.Flocking, ["WWWWWWW", "W.....W", "W.012.W", "W.....W", "WWWWWWW"]);
+        var moves = intents[..3].Select(c => c switch { 'R' => R, 'L' => L, 'U' => U, _ => S }).ToArray();
+        var after = SwarmRules.Step(world, moves);
+        var expected = row == "W.....W" ? "W.012.W" : row.Replace('1', '0').Replace('2', '1').Replace('3', '2');
+        Assert.Equal(expected, Picture(after)[2]);
+    }
+
+    [Fact]
+    public void TheLBoxMovesWhenFiveUnitsOfForceReachItAndLeavesTheGapOpen()
+    {
+        // Variant 4 (box at the top-left corner, its arm plugging rows 0..3 of the left wall), as in the reference's test:
+        // (5,1) with (6,1) behind it, (5,2) and (5,3) push UP: 2 + 1 + 1 = 4, the box stays.
+        var map = SwarmRules.Create(SwarmTask.Transport, 10, 10, 5, 0, 100, 1);
+        var variant = SwarmRules.BoxVariants[4];
+        var (boxRow, boxCol) = variant.Position(10, 10);
+        var cells = (byte[])map.Cells.Clone();
+        for (var r = 0; r < 10; r++)
+        {
+            cells[r * 10] = r < 4 ? (byte)'.' : (byte)'W';
+            cells[(r * 10) + 9] = (byte)'W';
+            cells[r] = (byte)'W';
+            cells[90 + r] = (byte)'W';
+        }
+
+        cells[0] = (byte)'.';
+        var world = map with
+        {
+            Cells = cells, BoxRow = boxRow, BoxCol = boxCol, BoxHeight = 5, BoxWidth = 4, BoxMask = variant.Mask(),
+            Rows = [5, 5, 5, 6], Cols = [1, 2, 3, 1], Flags = [true, true, true, true], Escaped = new bool[4],
+        };
+        var four = SwarmRules.Step(world, [U, U, U, U]);
+        Assert.Equal((0, 0), (four.BoxRow, four.BoxCol));
+
+        // A fifth pusher behind (5,2): 5, and the box and all five agents move up a row; the box's top cell leaves the map.
+        var five = world with { Rows = [5, 5, 5, 6, 6], Cols = [1, 2, 3, 1, 2], Flags = [true, true, true, true, true], Escaped = new bool[5] };
+        var moved = SwarmRules.Step(five, [U, U, U, U, U]);
+        Assert.Equal((-1, 0), (moved.BoxRow, moved.BoxCol));
+        Assert.Equal([4, 4, 4, 5, 5], moved.Rows);
+        Assert.Equal('.', moved.Symbol(3, 0)); // the gap's lowest cell is open now
     }
 
     [Fact]

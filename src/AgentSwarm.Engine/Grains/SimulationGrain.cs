@@ -39,6 +39,7 @@ internal sealed partial class SimulationGrain(
     private IPartitionGrain[] _partitions = [];
     private IGrainTimer? _releaseTimer;
     private bool _released;
+    private Task? _finishing;
 
     private RunRecord Record => record.State;
 
@@ -326,6 +327,22 @@ internal sealed partial class SimulationGrain(
     /// <summary>Records how the run ended, closes its log, drops its per-run state on the silos, and lets the agents go.</summary>
     private async Task FinishAsync(SimulationState state, string? error)
     {
+        // A client sees the final state as soon as it is set below and may release the run at once; the release waits
+        // for the rest of this (the record written, the registry told), so nothing runs on a deactivated controller.
+        var finishing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _finishing = finishing.Task;
+        try
+        {
+            await FinishCoreAsync(state, error);
+        }
+        finally
+        {
+            finishing.TrySetResult();
+        }
+    }
+
+    private async Task FinishCoreAsync(SimulationState state, string? error)
+    {
         var runId = RunId;
         var spec = Effective();
         _currentRound = 0;
@@ -367,7 +384,10 @@ internal sealed partial class SimulationGrain(
         }
 
         // A long-lived silo runs many runs: this one's agents and partitions go once clients had time to read them.
-        _releaseTimer = this.RegisterGrainTimer(ReleaseAsync, options.Value.ReleaseAfter, Timeout.InfiniteTimeSpan);
+        if (!_released)
+        {
+            _releaseTimer = this.RegisterGrainTimer(ReleaseAsync, options.Value.ReleaseAfter, Timeout.InfiniteTimeSpan);
+        }
     }
 
     public async Task ReleaseAsync()
@@ -378,6 +398,11 @@ internal sealed partial class SimulationGrain(
         }
 
         _released = true;
+        if (_finishing is { } finishing)
+        {
+            await finishing;
+        }
+
         _releaseTimer?.Dispose();
         var partitions = _partitions.Length > 0
             ? _partitions

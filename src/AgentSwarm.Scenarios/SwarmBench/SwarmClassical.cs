@@ -81,34 +81,67 @@ public static class SwarmClassical
     private static SwarmMove Transport(SwarmWorld world, int agent, int row, int col, ref AgentRandom random)
     {
         var facts = Facts.GetValue(world.Cells, _ => new MapFacts(world));
-        var exit = facts.Exit;
-        var vertical = exit is SwarmMove.Up or SwarmMove.Down;
-        var (gapFrom, _) = facts.Gap;
-
-        // The lane (column for a vertical exit, row otherwise) this agent keeps to: one of the gap's four.
-        var lane = gapFrom + (agent % SwarmRules.BoxSize);
-        var across = vertical ? col : row;
-        var along = vertical ? row : col;
-        var (backOff, toLane) = vertical
-            ? (exit == SwarmMove.Up ? SwarmMove.Down : SwarmMove.Up, across < lane ? SwarmMove.Right : SwarmMove.Left)
-            : (exit == SwarmMove.Left ? SwarmMove.Right : SwarmMove.Left, across < lane ? SwarmMove.Down : SwarmMove.Up);
-        if (across != lane)
+        if (!world.HasBox)
         {
-            // Beside the box, step back first so the sideways move does not run into it.
-            if (world.HasBox)
+            // The way is open: to the nearest gap cell, then out.
+            var (gr, gc) = facts.GapCells.MinBy(g => Math.Abs(g.Row - row) + Math.Abs(g.Col - col));
+            return row == gr && col == gc ? facts.Exit : Toward(world, row, col, gr, gc, ref random);
+        }
+
+        var plan = Plans.GetValue(world, w => new BoxPlan(w, facts.Exit));
+        if (plan.Lanes.Count == 0)
+        {
+            return RandomMove(world, ref random);
+        }
+
+        // Each agent keeps to one lane behind the box's back face and pushes when it is in it (behind its stand cell).
+        var (sr, sc) = plan.Lanes[agent % plan.Lanes.Count];
+        var (di, dj) = plan.Push.Step();
+        var inLane = di != 0 ? col == sc && (row - sr) * di <= 0 : row == sr && (col - sc) * dj <= 0;
+        return inLane ? plan.Push : Toward(world, row, col, sr, sc, ref random);
+    }
+
+    private static readonly ConditionalWeakTable<SwarmWorld, BoxPlan> Plans = new();
+
+    /// <summary>
+    /// Where the box goes this round: out through the gap if no wall stands in front of it that way, else sideways
+    /// (an L's 3 x 3 part must first slide along the wall to line up with the gap); and the cells behind its back face
+    /// from which agents push it.
+    /// </summary>
+    private sealed class BoxPlan
+    {
+        public BoxPlan(SwarmWorld world, SwarmMove exit)
+        {
+            var box = world.BoxCells().ToHashSet();
+            SwarmMove[] order = exit is SwarmMove.Up or SwarmMove.Down
+                ? [exit, SwarmMove.Right, SwarmMove.Left]
+                : [exit, SwarmMove.Down, SwarmMove.Up];
+            Push = order.FirstOrDefault(d => CanMove(world, box, d), exit);
+            var (di, dj) = Push.Step();
+            Lanes = [.. box.Where(c => !box.Contains((c.Row - di, c.Col - dj)))
+                .Select(c => (c.Row - di, c.Col - dj))
+                .Where(s => world.Inside(s.Item1, s.Item2) && world.Cells[(s.Item1 * world.Width) + s.Item2] == (byte)'.')
+                .OrderBy(s => s.Item1).ThenBy(s => s.Item2)];
+        }
+
+        public SwarmMove Push { get; }
+
+        public List<(int Row, int Col)> Lanes { get; }
+
+        private static bool CanMove(SwarmWorld world, HashSet<(int Row, int Col)> box, SwarmMove direction)
+        {
+            var (di, dj) = direction.Step();
+            foreach (var (r, c) in box)
             {
-                var boxAlongFrom = vertical ? world.BoxRow : world.BoxCol;
-                if (along >= boxAlongFrom - 1 && along <= boxAlongFrom + SwarmRules.BoxSize)
+                var (nr, nc) = (r + di, c + dj);
+                if (!box.Contains((nr, nc)) && world.Inside(nr, nc) && world.Cells[(nr * world.Width) + nc] != (byte)'.')
                 {
-                    return Free(world, row, col, backOff) ? backOff : toLane;
+                    return false;
                 }
             }
 
-            return Free(world, row, col, toLane) ? toLane : (Free(world, row, col, backOff) ? backOff : RandomMove(world, ref random));
+            return true;
         }
-
-        // In the lane: push toward the exit, the box and the agents ahead included.
-        return exit;
     }
 
     private static bool Free(SwarmWorld world, int row, int col, SwarmMove move)
@@ -177,7 +210,7 @@ public static class SwarmClassical
         {
             ToFood = Field(world, 'F');
             ToNest = Field(world, 'N');
-            (Exit, Gap) = FindGap(world);
+            (Exit, GapCells) = FindGap(world);
         }
 
         public int[] ToFood { get; }
@@ -186,7 +219,7 @@ public static class SwarmClassical
 
         public SwarmMove Exit { get; }
 
-        public (int From, int To) Gap { get; }
+        public List<(int Row, int Col)> GapCells { get; }
 
         private (int Row, int Col)[]? _flock;
 
@@ -238,37 +271,32 @@ public static class SwarmClassical
             return field;
         }
 
-        private static (SwarmMove, (int, int)) FindGap(SwarmWorld world)
+        private static (SwarmMove, List<(int Row, int Col)>) FindGap(SwarmWorld world)
         {
             var (h, w) = (world.Height, world.Width);
-            bool Open(int r, int c) => world.Cells[(r * w) + c] == (byte)'.';
-            for (var c = 0; c < w; c++)
-            {
-                if (Open(0, c))
-                {
-                    return (SwarmMove.Up, (c, c + SwarmRules.BoxSize));
-                }
-
-                if (Open(h - 1, c))
-                {
-                    return (SwarmMove.Down, (c, c + SwarmRules.BoxSize));
-                }
-            }
-
+            var gap = new List<(int Row, int Col)>();
+            var exit = SwarmMove.Stay;
             for (var r = 0; r < h; r++)
             {
-                if (Open(r, 0))
+                for (var c = 0; c < w; c++)
                 {
-                    return (SwarmMove.Left, (r, r + SwarmRules.BoxSize));
-                }
-
-                if (Open(r, w - 1))
-                {
-                    return (SwarmMove.Right, (r, r + SwarmRules.BoxSize));
+                    if ((r == 0 || c == 0 || r == h - 1 || c == w - 1) && world.Cells[(r * w) + c] == (byte)'.')
+                    {
+                        gap.Add((r, c));
+                    }
                 }
             }
 
-            return (SwarmMove.Stay, (0, 0));
+            // The gap runs along one wall; a corner cell belongs to two walls, so decide by the cells that do not.
+            if (gap.Count > 0)
+            {
+                exit = gap.All(g => g.Row == 0) ? SwarmMove.Up
+                    : gap.All(g => g.Row == h - 1) ? SwarmMove.Down
+                    : gap.All(g => g.Col == 0) ? SwarmMove.Left
+                    : SwarmMove.Right;
+            }
+
+            return (exit, gap);
         }
     }
 }

@@ -35,6 +35,7 @@ public sealed class SwarmPhysics
     private readonly int[] _mass;
     private readonly int[] _state; // 0 candidate, 1 moves, 2 stopped
     private readonly int[] _inflow;
+    private readonly int[] _need;
     private readonly List<int>[] _ahead;
     private readonly List<int>[] _behind;
 
@@ -50,6 +51,7 @@ public sealed class SwarmPhysics
         _mass = new int[nodes];
         _state = new int[nodes];
         _inflow = new int[nodes];
+        _need = new int[nodes];
         _ahead = new List<int>[nodes];
         _behind = new List<int>[nodes];
     }
@@ -75,6 +77,12 @@ public sealed class SwarmPhysics
     public int BoxWidth { get; set; }
 
     public int BoxMass { get; set; } = 5;
+
+    /// <summary>Which cells of the box's frame are box (null: all).</summary>
+    public bool[]? BoxMask { get; set; }
+
+    private bool InBox(int r, int c) =>
+        r >= 0 && r < BoxHeight && c >= 0 && c < BoxWidth && (BoxMask is null || BoxMask[(r * BoxWidth) + c]);
 
     private int BoxId => _agents;
 
@@ -181,12 +189,22 @@ public sealed class SwarmPhysics
         }
 
         // Flow the force from back to front; a body short of force stops, with everything behind it; repeat until stable.
+        // A body with several bodies ahead (only the box) gives each what it needs to move (its mass, less its own
+        // force, plus what the bodies ahead of it need), in order, before any surplus.
         var changed = true;
         while (changed)
         {
             changed = false;
-            foreach (var node in order)
+            for (var k = order.Count - 1; k >= 0; k--)
             {
+                var node = order[k];
+                var need = (long)_mass[node] - _force[node];
+                foreach (var next in _ahead[node])
+                {
+                    need += next >= 0 ? _need[next] : int.MaxValue;
+                }
+
+                _need[node] = _state[node] == 2 ? int.MaxValue : (int)Math.Clamp(need, 0, int.MaxValue);
                 _inflow[node] = 0;
             }
 
@@ -205,16 +223,13 @@ public sealed class SwarmPhysics
                     continue;
                 }
 
+                var left = available - _mass[node];
                 var ahead = _ahead[node];
-                if (ahead.Count > 0)
+                for (var i = 0; i < ahead.Count; i++)
                 {
-                    var left = available - _mass[node];
-                    var share = left / ahead.Count;
-                    var extra = left % ahead.Count;
-                    for (var i = 0; i < ahead.Count; i++)
-                    {
-                        _inflow[ahead[i]] += share + (i < extra ? 1 : 0);
-                    }
+                    var give = i == ahead.Count - 1 ? left : Math.Min(left, _need[ahead[i]]);
+                    _inflow[ahead[i]] += give;
+                    left -= give;
                 }
             }
         }
@@ -323,15 +338,14 @@ public sealed class SwarmPhysics
         }
         else
         {
-            // The box's leading face in this direction.
+            // The box's leading face in this direction: each box cell whose next cell is not box (notches of the L included).
             for (var r = 0; r < BoxHeight; r++)
             {
                 for (var c = 0; c < BoxWidth; c++)
                 {
-                    var (nr, nc) = (r + di, c + dj);
-                    if (nr < 0 || nr >= BoxHeight || nc < 0 || nc >= BoxWidth)
+                    if (InBox(r, c) && !InBox(r + di, c + dj))
                     {
-                        yield return (BoxRow + nr, BoxCol + nc);
+                        yield return (BoxRow + r + di, BoxCol + c + dj);
                     }
                 }
             }
@@ -340,7 +354,7 @@ public sealed class SwarmPhysics
 
     private int Occupant(int row, int col)
     {
-        if (HasBox && row >= BoxRow && row < BoxRow + BoxHeight && col >= BoxCol && col < BoxCol + BoxWidth)
+        if (HasBox && InBox(row - BoxRow, col - BoxCol))
         {
             return BoxId;
         }

@@ -8,6 +8,25 @@ namespace AgentSwarm.Scenarios.SwarmBench;
 public static class SwarmRules
 {
     public const int BoxSize = 4;
+
+    /// <summary>The seed every flocking map is drawn with, whatever the run's seed (the reference's quirk).</summary>
+    public const ulong FlockingSeed = 42;
+
+    /// <summary>
+    /// The reference's eight transport boxes: an L of 13 cells whose 4-cell arm plugs a 4-cell gap in the border wall
+    /// at a corner of the map, the 3 x 3 part inside. Positions count from the bottom or right edge where negative.
+    /// </summary>
+    public static IReadOnlyList<BoxVariant> BoxVariants { get; } =
+    [
+        new(["BBB..", "BBB..", "BBB..", ".BBBB"], -4, -5, GapSide.Bottom, false),
+        new(["..BBB", "..BBB", "..BBB", "BBBB."], -4, 0, GapSide.Bottom, true),
+        new(["...B", "...B", "BBBB", "BBBB", "BBB."], 0, -4, GapSide.Right, true),
+        new(["BBB.", "BBBB", "BBBB", "...B", "...B"], -5, -4, GapSide.Right, false),
+        new(["B...", "B...", "BBBB", "BBBB", ".BBB"], 0, 0, GapSide.Left, true),
+        new([".BBB", "BBBB", "BBBB", "B...", "B..."], -5, 0, GapSide.Left, false),
+        new(["BBBB.", "..BBB", "..BBB", "..BBB"], 0, 0, GapSide.Top, true),
+        new([".BBBB", "BBB..", "BBB..", "BBB.."], 0, -5, GapSide.Top, false),
+    ];
     public const int BoxMass = 5;
 
     /// <summary>Free cells of the task's map where its agents are placed (the map drawn for <paramref name="seed"/>).</summary>
@@ -57,7 +76,8 @@ public static class SwarmRules
     /// <summary>The initial world of a task: the map, the prey or box, the agents spread at random, the lights.</summary>
     public static SwarmWorld Create(SwarmTask task, int height, int width, int view, int agents, int maxRounds, ulong seed)
     {
-        var rng = new PythonRandom(seed);
+        // The reference's flocking task builds its random stream without the seed, so its layout is always seed 42's.
+        var rng = new PythonRandom(task == SwarmTask.Flocking ? FlockingSeed : seed);
         var cells = new byte[height * width];
         Array.Fill(cells, (byte)'.');
         for (var i = 0; i < height; i++)
@@ -76,41 +96,30 @@ public static class SwarmRules
         var flags = new bool[agents];
         Array.Fill(flags, true);
         int preyRow = -1, preyCol = -1;
-        int boxRow = SwarmWorld.NoBox, boxCol = 0;
+        int boxRow = SwarmWorld.NoBox, boxCol = 0, boxHeight = 0, boxWidth = 0;
+        bool[]? boxMask = null;
         var blocked = new HashSet<int>();
         switch (task)
         {
             case SwarmTask.Transport:
             {
-                var exits = new (int, int)[] { (0, 1), (0, -1), (1, 0), (-1, 0) };
-                var (exitI, exitJ) = rng.Choice(exits);
-                boxRow = rng.RandInt(1, height - BoxSize - 1);
-                boxCol = rng.RandInt(1, width - BoxSize - 1);
-                boxRow = exitI == 1 ? height - BoxSize : exitI == -1 ? 0 : boxRow;
-                boxCol = exitJ == 1 ? width - BoxSize : exitJ == -1 ? 0 : boxCol;
-                if (exitI != 0)
+                var variant = rng.Choice(BoxVariants);
+                boxMask = variant.Mask();
+                (boxHeight, boxWidth) = (variant.Shape.Length, variant.Shape[0].Length);
+                (boxRow, boxCol) = variant.Position(height, width);
+                foreach (var (r, c) in variant.Gap(height, width))
                 {
-                    var row = exitI == -1 ? 0 : height - 1;
-                    for (var j = boxCol; j < boxCol + BoxSize; j++)
-                    {
-                        cells[(row * width) + j] = (byte)'.';
-                    }
+                    cells[(r * width) + c] = (byte)'.';
                 }
 
-                if (exitJ != 0)
+                for (var r = 0; r < boxHeight; r++)
                 {
-                    var col = exitJ == -1 ? 0 : width - 1;
-                    for (var i = boxRow; i < boxRow + BoxSize; i++)
+                    for (var c = 0; c < boxWidth; c++)
                     {
-                        cells[(i * width) + col] = (byte)'.';
-                    }
-                }
-
-                for (var i = boxRow; i < boxRow + BoxSize; i++)
-                {
-                    for (var j = boxCol; j < boxCol + BoxSize; j++)
-                    {
-                        blocked.Add((i * width) + j);
+                        if (boxMask[(r * boxWidth) + c])
+                        {
+                            blocked.Add(((boxRow + r) * width) + boxCol + c);
+                        }
                     }
                 }
 
@@ -162,8 +171,7 @@ public static class SwarmRules
         var explored = Visit(visited, rows, cols, new bool[agents], height, width);
         var world = new SwarmWorld(
             task, height, width, view, maxRounds, cells, rows, cols, flags, new bool[agents], preyRow, preyCol, false,
-            boxRow, boxCol, task == SwarmTask.Transport ? BoxSize : 0, task == SwarmTask.Transport ? BoxSize : 0, BoxMass,
-            rng.Save(), 0, -1, 0, 0, visited, explored, 0);
+            boxRow, boxCol, boxHeight, boxWidth, BoxMass, rng.Save(), 0, -1, 0, 0, visited, explored, 0, 0, boxMask, []);
         if (task == SwarmTask.Flocking)
         {
             var distance = SwarmFlock.Distance(rows, cols, agents, Math.Min(height, width) - 2);
@@ -204,7 +212,15 @@ public static class SwarmRules
         physics.BoxHeight = before.BoxHeight;
         physics.BoxWidth = before.BoxWidth;
         physics.BoxMass = before.BoxMass;
+        physics.BoxMask = before.BoxMask;
         physics.Resolve(actions);
+
+        // A box wholly outside the map is gone.
+        var boxRow = physics.BoxRow;
+        if (boxRow != SwarmWorld.NoBox && (before with { BoxRow = boxRow, BoxCol = physics.BoxCol }).BoxCells().All(c => !before.Inside(c.Row, c.Col)))
+        {
+            boxRow = SwarmWorld.NoBox;
+        }
 
         var after = before with
         {
@@ -214,7 +230,7 @@ public static class SwarmRules
             Escaped = escaped,
             PreyRow = physics.PreyRow,
             PreyCol = physics.PreyCol,
-            BoxRow = physics.BoxRow,
+            BoxRow = boxRow,
             BoxCol = physics.BoxCol,
             Round = before.Round + 1,
             Events = 0,
@@ -296,7 +312,65 @@ public static class SwarmRules
 
         var visited = (ulong[])before.Visited.Clone();
         var explored = before.Explored + Visit(visited, rows, cols, escaped, before.Height, before.Width);
-        return after with { Visited = visited, Explored = explored };
+
+        // Agents that left the map stand where they left it; the reference's exploration counts those cells too.
+        var offMap = before.OffMap ?? [];
+        for (var a = 0; a < n; a++)
+        {
+            if (escaped[a] && !before.Escaped[a])
+            {
+                var key = ((long)rows[a] << 32) | (uint)cols[a];
+                var at = Array.BinarySearch(offMap, key);
+                if (at < 0)
+                {
+                    offMap = [.. offMap[..~at], key, .. offMap[~at..]];
+                    explored++;
+                }
+            }
+        }
+
+        return after with { Visited = visited, Explored = explored, OffMap = offMap };
+    }
+
+    public enum GapSide
+    {
+        Top,
+        Bottom,
+        Left,
+        Right,
+    }
+
+    /// <summary>One of the reference's transport boxes: its shape, where it stands, and the gap its arm plugs.</summary>
+    /// <param name="Low">The gap is at the start of its wall (rows or columns 0..3) rather than the end.</param>
+    public sealed record BoxVariant(string[] Shape, int Row, int Col, GapSide Side, bool Low)
+    {
+        public bool[] Mask() => [.. Shape.SelectMany(line => line.Select(ch => ch == 'B'))];
+
+        public (int Row, int Col) Position(int height, int width) => (Row < 0 ? height + Row : Row, Col < 0 ? width + Col : Col);
+
+        public IEnumerable<(int Row, int Col)> Gap(int height, int width)
+        {
+            for (var k = 0; k < BoxSize; k++)
+            {
+                var along = Low ? k : (Side is GapSide.Top or GapSide.Bottom ? width : height) - BoxSize + k;
+                yield return Side switch
+                {
+                    GapSide.Top => (0, along),
+                    GapSide.Bottom => (height - 1, along),
+                    GapSide.Left => (along, 0),
+                    _ => (along, width - 1),
+                };
+            }
+        }
+
+        /// <summary>The way out through the gap.</summary>
+        public SwarmMove Exit => Side switch
+        {
+            GapSide.Top => SwarmMove.Up,
+            GapSide.Bottom => SwarmMove.Down,
+            GapSide.Left => SwarmMove.Left,
+            _ => SwarmMove.Right,
+        };
     }
 
     /// <summary>Whether the episode is over: every agent out (transport) or the flock formed; the round limit aside.</summary>

@@ -82,6 +82,8 @@ public static class SwarmNames
 /// <param name="FlockCurrent">Flocking: the distance now.</param>
 /// <param name="Visited">Cells any agent has stood on so far, one bit per cell.</param>
 /// <param name="Events">This round's scoring events: captures, synchronisations, deliveries, exits.</param>
+/// <param name="BoxMask">Which cells of the box's BoxHeight x BoxWidth frame are box, row-major (null: all of them).</param>
+/// <param name="OffMap">Cells outside the map where agents have stood (they left through the gap), as row * 2^32 + column, sorted.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.swarm-world")]
 public sealed record SwarmWorld(
     SwarmTask Task,
@@ -110,7 +112,9 @@ public sealed record SwarmWorld(
     ulong[] Visited,
     int Explored,
     int Round,
-    int Events = 0)
+    int Events = 0,
+    bool[]? BoxMask = null,
+    long[]? OffMap = null)
 {
     public const int NoBox = int.MinValue;
 
@@ -124,7 +128,28 @@ public sealed record SwarmWorld(
     public bool Inside(int row, int col) => row >= 0 && row < Height && col >= 0 && col < Width;
 
     public bool BoxCovers(int row, int col) =>
-        HasBox && row >= BoxRow && row < BoxRow + BoxHeight && col >= BoxCol && col < BoxCol + BoxWidth;
+        HasBox && row >= BoxRow && row < BoxRow + BoxHeight && col >= BoxCol && col < BoxCol + BoxWidth
+        && (BoxMask is null || BoxMask[((row - BoxRow) * BoxWidth) + col - BoxCol]);
+
+    /// <summary>The box's cells, wherever they are (some may be outside the map).</summary>
+    public IEnumerable<(int Row, int Col)> BoxCells()
+    {
+        if (!HasBox)
+        {
+            yield break;
+        }
+
+        for (var r = 0; r < BoxHeight; r++)
+        {
+            for (var c = 0; c < BoxWidth; c++)
+            {
+                if (BoxMask is null || BoxMask[(r * BoxWidth) + c])
+                {
+                    yield return (BoxRow + r, BoxCol + c);
+                }
+            }
+        }
+    }
 
     // Built on first use; 'with' copies this field, so it remembers which positions it was built from.
     [NonSerialized]
