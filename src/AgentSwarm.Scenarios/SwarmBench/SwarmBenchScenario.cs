@@ -83,7 +83,9 @@ public sealed class SwarmBenchScenario : IScenario
         }
 
         var after = SwarmRules.Step(before, actions);
-        var acted = before.Escaped.Select(e => !e).ToArray();
+        // The reference logs an agent that has left the map as STAY, and its metrics count it so.
+        var acted = new bool[n];
+        Array.Fill(acted, true);
         var metrics = SwarmMetrics.Compute(actions, messages, acted, after.Explored);
         return new SwarmRoundStats(
             before.Task.Name(), after.Score, after.Events, metrics, [.. actions.Select(a => (byte)a)], messages, after);

@@ -1,8 +1,8 @@
 namespace AgentSwarm.Scenarios.SwarmBench;
 
 /// <summary>
-/// A round's group metrics, as the reference's analysis computes them from its logs, over the agents that acted
-/// (an agent that left the map no longer acts; an unreadable LLM answer counts as STAY, as the reference logs it).
+/// A round's group metrics, as the reference's analysis computes them from its logs, over every agent (one that left the
+/// map, or whose LLM answer could not be read, counts as STAY, as the reference logs it).
 /// </summary>
 /// <param name="ActionEntropy">Shannon entropy (bits) of the moves UP, DOWN, LEFT, RIGHT (STAY and SWITCH left out).</param>
 /// <param name="Stillness">Share of actions that are STAY.</param>
