@@ -16,6 +16,20 @@ public static class SwarmClassical
 {
     private static readonly ConditionalWeakTable<byte[], MapFacts> Facts = new();
 
+    /// <summary>The map's facts, built once: thousands of agents ask at once, and only one of them should build them.</summary>
+    private static MapFacts FactsOf(SwarmWorld world)
+    {
+        if (Facts.TryGetValue(world.Cells, out var facts))
+        {
+            return facts;
+        }
+
+        lock (Facts)
+        {
+            return Facts.GetValue(world.Cells, _ => new MapFacts(world));
+        }
+    }
+
     public static SwarmMove Decide(SwarmWorld world, int agent, ref AgentRandom random)
     {
         if (world.Escaped[agent])
@@ -48,7 +62,7 @@ public static class SwarmClassical
 
             case SwarmTask.Foraging:
             {
-                var facts = Facts.GetValue(world.Cells, _ => new MapFacts(world));
+                var facts = FactsOf(world);
                 var field = world.Flags[agent] ? facts.ToNest : facts.ToFood;
                 return Descend(world, field, row, col, ref random);
             }
@@ -56,7 +70,7 @@ public static class SwarmClassical
             case SwarmTask.Flocking:
             {
                 var interior = Math.Min(world.Height, world.Width) - 2;
-                var target = Facts.GetValue(world.Cells, _ => new MapFacts(world)).FlockTarget(world.Agents, interior);
+                var target = FactsOf(world).FlockTarget(world.Agents, interior);
                 if (agent >= target.Length)
                 {
                     return SwarmMove.Stay;
@@ -80,7 +94,7 @@ public static class SwarmClassical
 
     private static SwarmMove Transport(SwarmWorld world, int agent, int row, int col, ref AgentRandom random)
     {
-        var facts = Facts.GetValue(world.Cells, _ => new MapFacts(world));
+        var facts = FactsOf(world);
         if (!world.HasBox)
         {
             // The way is open: to the nearest gap cell, then out.
@@ -88,7 +102,7 @@ public static class SwarmClassical
             return row == gr && col == gc ? facts.Exit : Toward(world, row, col, gr, gc, ref random);
         }
 
-        var plan = Plans.GetValue(world, w => new BoxPlan(w, facts.Exit));
+        var plan = PlanOf(world, facts.Exit);
         if (plan.Lanes.Count == 0)
         {
             return RandomMove(world, ref random);
@@ -102,6 +116,19 @@ public static class SwarmClassical
     }
 
     private static readonly ConditionalWeakTable<SwarmWorld, BoxPlan> Plans = new();
+
+    private static BoxPlan PlanOf(SwarmWorld world, SwarmMove exit)
+    {
+        if (Plans.TryGetValue(world, out var plan))
+        {
+            return plan;
+        }
+
+        lock (Plans)
+        {
+            return Plans.GetValue(world, w => new BoxPlan(w, exit));
+        }
+    }
 
     /// <summary>
     /// Where the box goes this round: out through the gap if no wall stands in front of it that way, else sideways
@@ -206,16 +233,20 @@ public static class SwarmClassical
     /// <summary>What the rules need of a map's static layer, computed once per map.</summary>
     private sealed class MapFacts
     {
+        private readonly SwarmWorld _world;
+        private int[]? _toFood;
+        private int[]? _toNest;
+        private object? _gate;
+
         public MapFacts(SwarmWorld world)
         {
-            ToFood = Field(world, 'F');
-            ToNest = Field(world, 'N');
+            _world = world;
             (Exit, GapCells) = FindGap(world);
         }
 
-        public int[] ToFood { get; }
+        public int[] ToFood => LazyInitializer.EnsureInitialized(ref _toFood, ref _gate, () => Field(_world, 'F'));
 
-        public int[] ToNest { get; }
+        public int[] ToNest => LazyInitializer.EnsureInitialized(ref _toNest, ref _gate, () => Field(_world, 'N'));
 
         public SwarmMove Exit { get; }
 

@@ -36,6 +36,7 @@ public sealed class SwarmPhysics
     private readonly int[] _state; // 0 candidate, 1 moves, 2 stopped
     private readonly int[] _inflow;
     private readonly int[] _need;
+    private bool _rerun;
     private readonly List<int>[] _ahead;
     private readonly List<int>[] _behind;
 
@@ -218,8 +219,11 @@ public sealed class SwarmPhysics
                 var available = _force[node] + _inflow[node];
                 if (available < _mass[node])
                 {
+                    // What this body's chain sent it is lost with it. Only a body behind it that also fed other bodies
+                    // (the box) changes what comes after, so only then is the flow recomputed.
+                    _rerun = false;
                     Stop(node);
-                    changed = true;
+                    changed |= _rerun;
                     continue;
                 }
 
@@ -287,6 +291,7 @@ public sealed class SwarmPhysics
         _state[node] = 2;
         foreach (var back in _behind[node])
         {
+            _rerun |= _ahead[back].Count > 1 && _state[back] != 2;
             Stop(back);
         }
     }

@@ -164,6 +164,21 @@ public sealed record SwarmWorld(
             return index.Cells;
         }
 
+        // Thousands of agents read a new world at once: one builds the index, the others wait for it.
+        lock (Rows)
+        {
+            index = Volatile.Read(ref _occupants);
+            if (index is not null && ReferenceEquals(index.Rows, Rows) && ReferenceEquals(index.Cols, Cols) && ReferenceEquals(index.Escaped, Escaped))
+            {
+                return index.Cells;
+            }
+
+            return BuildOccupants();
+        }
+    }
+
+    private int[] BuildOccupants()
+    {
         var occupants = new int[Height * Width];
         Array.Fill(occupants, -1);
         for (var a = 0; a < Rows.Length; a++)
