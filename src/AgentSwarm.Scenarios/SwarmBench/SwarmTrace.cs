@@ -176,6 +176,16 @@ public static class SwarmTrace
             json.WriteNumber("col", world.BoxCol);
             json.WriteNumber("height", world.BoxHeight);
             json.WriteNumber("width", world.BoxWidth);
+            json.WriteStartArray("cells");
+            foreach (var (row, col) in world.BoxCells())
+            {
+                json.WriteStartArray();
+                json.WriteNumberValue(row);
+                json.WriteNumberValue(col);
+                json.WriteEndArray();
+            }
+
+            json.WriteEndArray();
             json.WriteEndObject();
         }
 
