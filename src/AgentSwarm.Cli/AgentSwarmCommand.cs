@@ -433,16 +433,9 @@ internal static class AgentSwarmCommand
         };
         agentsnet.SetAction(async (parse, cancellationToken) =>
         {
-            var sizeList = new List<int>();
-            foreach (var part in parse.GetRequiredValue(sizes).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (WholeNumbers(parse.GetRequiredValue(sizes), "--sizes", error) is not { } sizeList)
             {
-                if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var size))
-                {
-                    await error.WriteLineAsync($"error: --sizes: '{part}' is not a whole number");
-                    return ExitCodes.BadInput;
-                }
-
-                sizeList.Add(size);
+                return ExitCodes.BadInput;
             }
 
             var settings = new AgentsNetBench.Settings(
@@ -474,21 +467,14 @@ internal static class AgentSwarmCommand
         };
         swarmbench.SetAction(async (parse, cancellationToken) =>
         {
-            var sizes = new List<int>();
-            foreach (var part in parse.GetRequiredValue(swarmAgents).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            if (WholeNumbers(parse.GetRequiredValue(swarmAgents), "--agents", error) is not { } swarmSizes)
             {
-                if (!int.TryParse(part, NumberStyles.AllowThousands, CultureInfo.InvariantCulture, out var size))
-                {
-                    await error.WriteLineAsync($"error: --agents: '{part}' is not a whole number");
-                    return ExitCodes.BadInput;
-                }
-
-                sizes.Add(size);
+                return ExitCodes.BadInput;
             }
 
             var settings = new SwarmBenchBench.Settings(
                 parse.GetRequiredValue(swarmTasks).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                [.. sizes],
+                [.. swarmSizes],
                 parse.GetRequiredValue(swarmPolicy).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
                 parse.GetValue(swarmLlm) ?? [],
                 parse.GetValue(swarmRuns),
@@ -585,5 +571,23 @@ internal static class AgentSwarmCommand
         }
 
         return console;
+    }
+
+    /// <summary>A comma-separated list of whole numbers, or null after naming the one that is not.</summary>
+    private static List<int>? WholeNumbers(string text, string option, TextWriter error)
+    {
+        var values = new List<int>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                error.WriteLine($"error: {option}: '{part}' is not a whole number");
+                return null;
+            }
+
+            values.Add(value);
+        }
+
+        return values;
     }
 }

@@ -8,13 +8,7 @@ public sealed class AgentsNetBenchTests : IDisposable
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
-    private static async Task<(int Code, string Out, string Error)> InvokeAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await AgentSwarmCommand.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Error)> InvokeAsync(params string[] args) => Cli.InvokeAsync(args);
 
     [Fact]
     public async Task TheClassicalRowSolvesEveryGeneratedInstanceAndWritesResultFiles()
