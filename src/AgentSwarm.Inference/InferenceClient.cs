@@ -47,7 +47,7 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
 
             try
             {
-                var pending = new Pending(request, new TaskCompletionSource<LlmResponse>(TaskCreationOptions.RunContinuationsAsynchronously));
+                var pending = new Pending(request, new TaskCompletionSource<LlmResponse>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
                 List<Pending>? full = null;
                 var queueFlush = false;
                 lock (_lock)
@@ -67,8 +67,7 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
 
                 if (full is not null)
                 {
-                    // One agent's cancellation must not cancel the calls of the others in its batch.
-                    _ = SendAsync(full, CancellationToken.None);
+                    _ = SendAsync(full);
                 }
 
                 if (queueFlush)
@@ -103,10 +102,15 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
                 _open = [];
             }
 
-            _ = SendAsync(batch, CancellationToken.None);
+            _ = SendAsync(batch);
         }
 
-        private async Task SendAsync(List<Pending> batch, CancellationToken cancellationToken)
+        /// <summary>
+        /// Sends a batch to one of the run's inference grains. One agent's cancellation must not cancel the calls of the
+        /// others in its batch, but once every caller of the batch has given up (a cancelled run), the batch is cancelled
+        /// too, down to the pool's queues, so calls still waiting for a GPU never reach it.
+        /// </summary>
+        private async Task SendAsync(List<Pending> batch)
         {
             var requests = new LlmRequest[batch.Count];
             for (var i = 0; i < requests.Length; i++)
@@ -114,13 +118,35 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
                 requests[i] = batch[i].Request;
             }
 
+            using var abandoned = new CancellationTokenSource();
+            var waiting = batch.Count;
+            var registrations = new CancellationTokenRegistration[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
+            {
+                registrations[i] = batch[i].Cancellation.Register(() =>
+                {
+                    if (Interlocked.Decrement(ref waiting) == 0)
+                    {
+                        abandoned.Cancel();
+                    }
+                });
+            }
+
             var shard = _shards[(int)((uint)Interlocked.Increment(ref _nextShard) % (uint)_shards.Length)];
             try
             {
-                var responses = await shard.CompleteAsync(runId, spec, requests, cancellationToken);
+                var responses = await shard.CompleteAsync(runId, spec, requests, abandoned.Token);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     batch[i].Done.TrySetResult(responses[i]);
+                }
+            }
+            catch (OperationCanceledException) when (abandoned.IsCancellationRequested)
+            {
+                var cancelled = new LlmResponse(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
+                foreach (var pending in batch)
+                {
+                    pending.Done.TrySetResult(cancelled);
                 }
             }
             catch (Exception exception)
@@ -132,8 +158,15 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
                     pending.Done.TrySetResult(failure);
                 }
             }
+            finally
+            {
+                foreach (var registration in registrations)
+                {
+                    registration.Dispose();
+                }
+            }
         }
     }
 
-    private readonly record struct Pending(LlmRequest Request, TaskCompletionSource<LlmResponse> Done);
+    private readonly record struct Pending(LlmRequest Request, TaskCompletionSource<LlmResponse> Done, CancellationToken Cancellation);
 }

@@ -163,6 +163,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
             var error = "no endpoint tried";
             string? lastEndpoint = null;
             var previous = -1;
+            var made = 0;
             for (var attempt = 0; attempt < Math.Max(1, spec.MaxAttempts); attempt++)
             {
                 if (attempt > 0)
@@ -188,6 +189,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
                 }
 
                 var attemptStarted = time.GetTimestamp();
+                made++;
                 try
                 {
                     var answer = await endpoint.CallAsync(request, spec, cancellationToken);
@@ -235,7 +237,8 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
             }
 
             _total.Fail();
-            return LlmResponse.Failure(error, lastEndpoint, Math.Max(0, spec.MaxAttempts - 1), time.GetElapsedTime(started).TotalMilliseconds);
+            // Retries actually made: a call that failed for good at once (a 404) was not retried.
+            return LlmResponse.Failure(error, lastEndpoint, Math.Max(0, made - 1), time.GetElapsedTime(started).TotalMilliseconds);
         }
 
         /// <summary>

@@ -142,6 +142,7 @@ public sealed class BackendWireTests : IAsyncLifetime
         Assert.Equal(LlmOutcome.Failed, response.Outcome);
         Assert.Contains("HTTP 404", response.Error, StringComparison.Ordinal);
         Assert.Equal(1, _server.Count);
+        Assert.Equal(0, response.Retries); // it reported MaxAttempts - 1 = 2 before, retried or not
     }
 
     [Fact]
