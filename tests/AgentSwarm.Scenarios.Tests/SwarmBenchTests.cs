@@ -246,6 +246,25 @@ public sealed class SwarmBenchTests
     }
 
     [Fact]
+    public void TheBoxMovesWhatIsAheadOfItOnlyIfItsForceCoversThemAll()
+    {
+        // Two idle agents stand ahead of a 1 x 5 box. Five lanes push it, two of them two deep: 7 units reach it, 5 for
+        // the box and 1 for each agent ahead: everything moves.
+        string[] picture = ["WWWWWWW", "W.....W", "W01...W", "WBBBBBW", "W23456W", "W78...W", "W.....W", "WWWWWWW"];
+        SwarmMove[] moves = [S, S, U, U, U, U, U, U, U];
+        var after = SwarmRules.Step(World(SwarmTask.Transport, picture), moves);
+        AssertWorld(["WWWWWWW", "W01...W", "WBBBBBW", "W23456W", "W78...W", "W.....W", "W.....W", "WWWWWWW"], after);
+
+        // One pusher fewer: 6 units, 5 for the box leaves 1, short of the 2 the agents ahead need: nothing moves.
+        SwarmMove[] fewer = [S, S, U, U, U, U, U, U, S];
+        AssertWorld(picture, SwarmRules.Step(World(SwarmTask.Transport, picture), fewer));
+
+        // The agent ahead pushing back weighs 3: 7 units are then short of 5 + 1 + 3 as well.
+        SwarmMove[] against = [S, D, U, U, U, U, U, U, U];
+        AssertWorld(picture, SwarmRules.Step(World(SwarmTask.Transport, picture), against));
+    }
+
+    [Fact]
     public void PursuitCapturesWhenTheFourSidesAreTakenAndRespawnsAStaticPrey()
     {
         // The prey's left side is a wall; agents close in above, below and to the right: a capture, +1.

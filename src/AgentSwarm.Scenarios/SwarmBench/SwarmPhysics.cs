@@ -6,10 +6,10 @@ namespace AgentSwarm.Scenarios.SwarmBench;
 /// and bodies in contact form chains: an agent (mass 1), the prey (mass 1; a respawned prey is static), the transport
 /// box (mass 5), walls, nest and food (static). A body moves when the force reaching it covers its mass; what is left
 /// passes to the bodies directly ahead, and a body moves only if everything ahead of it moves too. The bodies that
-/// move all move at once. The reference finds the largest such set with an integer program; chains (the only shape
-/// agents make) have exactly one answer, which this resolves in linear time: force flows from the back of each chain
-/// to its front, a body that cannot move stops everything behind it, and the flow is recomputed until nothing changes.
-/// The box is the only body with several bodies ahead; its leftover force is split evenly among them.
+/// move all move at once. The reference finds the largest such set with an integer program; that set is unique. Here
+/// chains of single-cell bodies are resolved in linear time (force flows from the back of each chain to its front, a
+/// body that cannot move stops everything behind it), and the bodies in contact with the box, the only body with
+/// several bodies ahead or behind, exactly by repeated max flows (<see cref="SolveExactly"/>).
 /// Nothing here depends on agent order or partitioning, only on positions and actions.
 /// </summary>
 public sealed class SwarmPhysics
@@ -21,6 +21,9 @@ public sealed class SwarmPhysics
     private const int Static = -2;
     private const int BoxNode = -3;
     private const int PreyNode = -4;
+
+    /// <summary>A body whose moving was decided by <see cref="SolveExactly"/> (it moves; the ones that do not are stopped).</summary>
+    private const int Decided = 4;
 
     private static readonly SwarmMove[] Order = [SwarmMove.Up, SwarmMove.Down, SwarmMove.Left, SwarmMove.Right];
 
@@ -189,9 +192,14 @@ public sealed class SwarmPhysics
             }
         }
 
-        // Flow the force from back to front; a body short of force stops, with everything behind it; repeat until stable.
-        // A body with several bodies ahead (only the box) gives each what it needs to move (its mass, less its own
-        // force, plus what the bodies ahead of it need), in order, before any surplus.
+        // The box is the one body that can touch several bodies ahead or behind: the bodies in contact with it, directly
+        // or through others, are decided exactly, as the reference's integer program decides them.
+        if (_ahead[BoxId] is not null && reached.Contains(BoxId))
+        {
+            SolveExactly(BoxId);
+        }
+
+        // Flow the force from back to front along each chain; a body short of force stops, with everything behind it.
         var changed = true;
         while (changed)
         {
@@ -211,7 +219,7 @@ public sealed class SwarmPhysics
 
             foreach (var node in order)
             {
-                if (_state[node] == 2)
+                if (_state[node] is 2 or Decided)
                 {
                     continue;
                 }
@@ -277,6 +285,129 @@ public sealed class SwarmPhysics
                 reached.Add(node);
                 queue.Enqueue(node);
                 _state[node] = 3; // discovered
+            }
+        }
+    }
+
+    /// <summary>
+    /// The bodies connected to <paramref name="start"/>, decided as the reference's integer program decides them. The
+    /// largest set of bodies that can move is unique (feasible sets are closed under union), and it is found by: take
+    /// every body that is not stopped; while the force cannot cover every body's mass (a max flow from each body's
+    /// force, along contacts, into each body's mass falls short), drop the bodies left short, with everything behind
+    /// them, and try again.
+    /// </summary>
+    private void SolveExactly(int start)
+    {
+        var component = new List<int>();
+        var seen = new HashSet<int> { start };
+        var queue = new Queue<int>([start]);
+        while (queue.Count > 0)
+        {
+            var node = queue.Dequeue();
+            component.Add(node);
+            foreach (var next in _ahead[node].Concat(_behind[node]))
+            {
+                if (next >= 0 && seen.Add(next))
+                {
+                    queue.Enqueue(next);
+                }
+            }
+        }
+
+        var alive = component.Where(n => _state[n] != 2).ToHashSet();
+        while (alive.Count > 0)
+        {
+            // Nodes 0..k-1 the bodies, k the source, k + 1 the sink.
+            var nodes = alive.Order().ToArray();
+            var at = new Dictionary<int, int>(nodes.Length);
+            for (var i = 0; i < nodes.Length; i++)
+            {
+                at[nodes[i]] = i;
+            }
+
+            var k = nodes.Length;
+            var capacity = new long[k + 2, k + 2];
+            for (var i = 0; i < k; i++)
+            {
+                capacity[k, i] = Math.Max(0, _force[nodes[i]]);
+                capacity[i, k + 1] = _mass[nodes[i]];
+                foreach (var next in _ahead[nodes[i]])
+                {
+                    if (next >= 0 && at.TryGetValue(next, out var j))
+                    {
+                        capacity[i, j] = long.MaxValue / 4;
+                    }
+                }
+            }
+
+            MaxFlow(capacity, k, k + 1);
+            var short_ = nodes.Where((n, i) => capacity[i, k + 1] > 0).ToList();
+            if (short_.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var node in short_)
+            {
+                Drop(node);
+            }
+        }
+
+        foreach (var node in component)
+        {
+            _state[node] = alive.Contains(node) ? Decided : 2;
+        }
+
+        void Drop(int node)
+        {
+            if (alive.Remove(node))
+            {
+                foreach (var back in _behind[node])
+                {
+                    Drop(back);
+                }
+            }
+        }
+    }
+
+    /// <summary>Edmonds-Karp on a small dense network; leaves the residual capacities in <paramref name="capacity"/>.</summary>
+    private static void MaxFlow(long[,] capacity, int source, int sink)
+    {
+        var n = capacity.GetLength(0);
+        var parent = new int[n];
+        while (true)
+        {
+            Array.Fill(parent, -1);
+            parent[source] = source;
+            var queue = new Queue<int>([source]);
+            while (queue.Count > 0 && parent[sink] < 0)
+            {
+                var u = queue.Dequeue();
+                for (var v = 0; v < n; v++)
+                {
+                    if (parent[v] < 0 && capacity[u, v] > 0)
+                    {
+                        parent[v] = u;
+                        queue.Enqueue(v);
+                    }
+                }
+            }
+
+            if (parent[sink] < 0)
+            {
+                return;
+            }
+
+            var push = long.MaxValue;
+            for (var v = sink; v != source; v = parent[v])
+            {
+                push = Math.Min(push, capacity[parent[v], v]);
+            }
+
+            for (var v = sink; v != source; v = parent[v])
+            {
+                capacity[parent[v], v] -= push;
+                capacity[v, parent[v]] += push;
             }
         }
     }
