@@ -25,6 +25,9 @@ public sealed class SwarmPhysics
     /// <summary>A body whose moving was decided by <see cref="SolveExactly"/> (it moves; the ones that do not are stopped).</summary>
     private const int Decided = 4;
 
+    /// <summary>The most bodies in contact with the box that <see cref="SolveExactly"/> decides (a dense max flow over them).</summary>
+    public const int ExactUpTo = 256;
+
     private static readonly SwarmMove[] Order = [SwarmMove.Up, SwarmMove.Down, SwarmMove.Left, SwarmMove.Right];
 
     private readonly int _height;
@@ -312,6 +315,14 @@ public sealed class SwarmPhysics
                     queue.Enqueue(next);
                 }
             }
+        }
+
+        if (component.Count > ExactUpTo)
+        {
+            // A swarm queued behind the box in long lanes: the dense max flow would cost seconds a round. The chain
+            // flow below decides it instead, the box handing each body ahead what it needs first (the same answer
+            // unless what is ahead of the box competes for too little force in a way only a smarter split would solve).
+            return;
         }
 
         var alive = component.Where(n => _state[n] != 2).ToHashSet();
