@@ -378,10 +378,10 @@ internal static class AgentSwarmCommand
     {
         var workload = new Option<string>("--workload", "-w")
         {
-            Description = "all | guess | latency | messages",
+            Description = "all | baseline (the guess agents as plain .NET objects, no Orleans) | guess | latency | messages",
             DefaultValueFactory = _ => "all",
         };
-        workload.AcceptOnlyFromAmong("all", "guess", "latency", "messages");
+        workload.AcceptOnlyFromAmong("all", "baseline", "guess", "latency", "messages");
         var agents = new Option<int?>("--agents", "-n") { Description = "Agents (default: 1,000,000; 100,000 for messages)" };
         var rounds = new Option<int?>("--rounds", "-r") { Description = "Rounds (default: 5 for guess and messages, 1 for latency)" };
         var latency = new Option<string>("--latency")

@@ -30,7 +30,7 @@ internal static class EngineBench
         }
 
         var results = new List<JsonObject>();
-        foreach (var workload in new[] { "guess", "latency", "messages" })
+        foreach (var workload in new[] { "baseline", "guess", "latency", "messages" })
         {
             var child = await RunChildAsync(settings with { Workload = workload }, error, cancellationToken);
             if (child is null)
@@ -42,13 +42,28 @@ internal static class EngineBench
         }
 
         PrintTable(output, results);
-        var all = new JsonObject { ["bench"] = "engine", ["workloads"] = new JsonArray([.. results.Select(r => (JsonNode)r.DeepClone())]) };
+        var baseline = (double)results[0]["steadyAgentStepsPerSecond"]!;
+        var engine = (double)results[1]["steadyAgentStepsPerSecond"]!;
+        var ratio = baseline > 0 ? engine / baseline : 0;
+        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"guess on the engine: {engine:N0} steady agent-steps/s, {ratio:P1} of the same agents as plain .NET objects ({baseline:N0}/s): 1/{(ratio > 0 ? 1 / ratio : 0):F1} of the machine's ceiling"));
+        var all = new JsonObject
+        {
+            ["bench"] = "engine",
+            ["guessToBaseline"] = Round(ratio),
+            ["workloads"] = new JsonArray([.. results.Select(r => (JsonNode)r.DeepClone())]),
+        };
         await output.WriteLineAsync(all.ToJsonString());
         return ExitCodes.Success;
     }
 
     private static async Task<JsonObject> RunWorkloadAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
     {
+        if (settings.Workload == "baseline")
+        {
+            return await Task.Run(() => RunBaseline(settings with { Workload = "guess" }, error, cancellationToken), cancellationToken);
+        }
+
         var spec = Spec(settings);
         await using var silo = await EmbeddedSilo.StartAsync(LogLevel.Warning, cancellationToken);
         GC.Collect();
@@ -127,6 +142,92 @@ internal static class EngineBench
             ["cpuMicrosecondsPerAgentStep"] = Round(cpu.TotalMicroseconds / Math.Max(1, rounds.Sum(r => r.AgentSteps) + spec.Agents)),
             ["gcPauseSeconds"] = Round(gcPause.TotalSeconds),
             ["gcCollections"] = gcCounts,
+        };
+    }
+
+    /// <summary>
+    /// The machine's own ceiling for the guess workload: the same heuristic guess-2/3 agents (the scenario's minds, its
+    /// per-agent random streams, its reduction and merge) as plain .NET objects, stepped in one process with one worker
+    /// per core and no Orleans: what the engine's figures are compared with.
+    /// </summary>
+    private static JsonObject RunBaseline(Settings settings, TextWriter error, CancellationToken cancellationToken)
+    {
+        var spec = Spec(settings);
+        var scenario = new GuessTwoThirdsScenario();
+        var workers = Environment.ProcessorCount;
+        GC.Collect();
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var rssBefore = ProcessMemory.CurrentRss();
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var started = Stopwatch.GetTimestamp();
+        var setupContext = new RoundContext("baseline", 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds);
+        var minds = new Engine.Scenarios.IAgentMind[spec.Agents];
+        Parallel.For(0, workers, new ParallelOptions { CancellationToken = cancellationToken }, w =>
+        {
+            for (var i = (int)((long)spec.Agents * w / workers); i < (int)((long)spec.Agents * (w + 1) / workers); i++)
+            {
+                minds[i] = scenario.CreateMind(setupContext, i);
+            }
+        });
+        var setup = Stopwatch.GetElapsedTime(started);
+
+        ScenarioBroadcast? broadcast = null;
+        var actions = new AgentAction[spec.Agents];
+        var roundSeconds = new List<double>();
+        for (var round = 1; round <= spec.Rounds; round++)
+        {
+            var roundStarted = Stopwatch.GetTimestamp();
+            var context = setupContext with { Round = round, Broadcast = broadcast };
+            var partials = new RoundPartial[workers];
+            Parallel.For(0, workers, new ParallelOptions { CancellationToken = cancellationToken }, w =>
+            {
+                var first = (int)((long)spec.Agents * w / workers);
+                var end = (int)((long)spec.Agents * (w + 1) / workers);
+                for (var i = first; i < end; i++)
+                {
+                    var turn = new Engine.Scenarios.AgentTurn(i, context, [], []);
+                    var decision = minds[i].Heuristic(turn);
+                    minds[i].Remember(turn, decision);
+                    actions[i] = decision.Action;
+                }
+
+                partials[w] = scenario.Reduce(context, first, actions.AsSpan(first, end - first));
+            });
+            var stats = scenario.Merge(context, partials);
+            broadcast = scenario.NextBroadcast(context, stats);
+            roundSeconds.Add(Stopwatch.GetElapsedTime(roundStarted).TotalSeconds);
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  baseline: round {round} took {roundSeconds[^1]:F3} s"));
+        }
+
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(minds);
+        var peakRss = ProcessMemory.PeakRss();
+        var steady = roundSeconds.Count > 1 ? roundSeconds.Skip(1).ToArray() : [.. roundSeconds];
+        return new JsonObject
+        {
+            ["bench"] = "engine",
+            ["workload"] = "baseline",
+            ["agents"] = spec.Agents,
+            ["rounds"] = spec.Rounds,
+            ["partitions"] = workers,
+            ["policy"] = spec.Policy.Name,
+            ["processors"] = Environment.ProcessorCount,
+            ["setupSeconds"] = Round(setup.TotalSeconds),
+            ["roundSeconds"] = new JsonArray([.. roundSeconds.Select(r => (JsonNode)Round(r))]),
+            ["firstRoundSeconds"] = Round(roundSeconds[0]),
+            ["agentStepsPerSecond"] = Round((double)spec.Agents * roundSeconds.Count / roundSeconds.Sum()),
+            ["steadyAgentStepsPerSecond"] = Round((double)spec.Agents * steady.Length / steady.Sum()),
+            ["messages"] = 0,
+            ["messagesPerSecond"] = 0.0,
+            ["steadyMessagesPerSecond"] = 0.0,
+            ["peakRssBytes"] = peakRss,
+            ["rssBeforeBytes"] = rssBefore,
+            ["peakRssBytesPerAgent"] = Round((double)peakRss / spec.Agents),
+            ["managedBytesPerAgent"] = Round((double)(heapAfter - heapBefore) / spec.Agents),
+            ["wallSeconds"] = Round(Stopwatch.GetElapsedTime(started).TotalSeconds),
+            ["cpuSeconds"] = Round(cpu.TotalSeconds),
+            ["cpuMicrosecondsPerAgentStep"] = Round(cpu.TotalMicroseconds / Math.Max(1, (long)spec.Agents * (spec.Rounds + 1))),
         };
     }
 
