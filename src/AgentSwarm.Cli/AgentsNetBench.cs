@@ -70,17 +70,9 @@ internal static class AgentsNetBench
             return ExitCodes.BadInput;
         }
 
-        foreach (var endpoint in endpoints)
+        if (!await EndpointsAreValidAsync(endpoints, error))
         {
-            try
-            {
-                Inference.EndpointAddress.Validate(endpoint);
-            }
-            catch (FormatException ex)
-            {
-                await error.WriteLineAsync($"error: --llm: {ex.Message}");
-                return ExitCodes.BadInput;
-            }
+            return ExitCodes.BadInput;
         }
 
         var unknownKind = (settings.Kinds ?? []).FirstOrDefault(k => !AgentsNetGraphs.Kinds.Contains(k));
@@ -304,6 +296,25 @@ internal static class AgentsNetBench
         var (overall, overallSe) = MeanAndStandardError([.. results.Select(r => r.Score)]);
         text.AppendLine(string.Create(CultureInfo.InvariantCulture, $"| {label} | {string.Join(" | ", cells)} | {overall:F3} ± {overallSe:F3} |"));
         return text.ToString();
+    }
+
+    /// <summary>Whether every --llm endpoint parses; names the first that does not.</summary>
+    internal static async Task<bool> EndpointsAreValidAsync(IEnumerable<string> endpoints, TextWriter error)
+    {
+        foreach (var endpoint in endpoints)
+        {
+            try
+            {
+                Inference.EndpointAddress.Validate(endpoint);
+            }
+            catch (FormatException ex)
+            {
+                await error.WriteLineAsync($"error: --llm: {ex.Message}");
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The mean and its standard error (sample standard deviation / sqrt(n)); 0 for fewer than two values.</summary>

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Hosting;
@@ -31,8 +30,6 @@ internal static class SwarmBenchBench
 
     public const int MaxOutputTokens = 512;
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     public static async Task<int> ExecuteAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         var tasks = new List<SwarmTask>();
@@ -60,17 +57,9 @@ internal static class SwarmBenchBench
             return ExitCodes.BadInput;
         }
 
-        foreach (var endpoint in settings.Llm)
+        if (!await AgentsNetBench.EndpointsAreValidAsync(settings.Llm, error))
         {
-            try
-            {
-                Inference.EndpointAddress.Validate(endpoint);
-            }
-            catch (FormatException ex)
-            {
-                await error.WriteLineAsync($"error: --llm: {ex.Message}");
-                return ExitCodes.BadInput;
-            }
+            return ExitCodes.BadInput;
         }
 
         if (settings.Runs < 1 || settings.Rounds < 1 || settings.Agents.Any(a => a < 1))
@@ -220,7 +209,7 @@ internal static class SwarmBenchBench
                 };
             })]),
         };
-        await File.WriteAllTextAsync(Path.Combine(directory, "summary.json"), summary.ToJsonString(Indented), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory, "summary.json"), summary.ToJsonString(AgentsNetResultFile.Indented), cancellationToken);
         await output.WriteLineAsync(summary.ToJsonString());
         await output.WriteLineAsync($"results: {directory}");
         return ExitCodes.Success;

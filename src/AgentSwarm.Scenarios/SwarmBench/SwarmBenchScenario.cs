@@ -62,7 +62,7 @@ public sealed class SwarmBenchScenario : IScenario
 
     public RoundStats Merge(RoundContext context, IReadOnlyList<RoundPartial> partials)
     {
-        var before = (context.Broadcast as SwarmBroadcast ?? FirstBroadcast(context) as SwarmBroadcast)!.World;
+        var before = (context.Broadcast as SwarmBroadcast ?? throw new InvalidOperationException($"swarmbench: round {context.Round} carries no world")).World;
         var n = before.Agents;
         var actions = new SwarmMove[n];
         var messages = new string?[n];

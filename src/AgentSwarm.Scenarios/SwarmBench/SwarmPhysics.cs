@@ -19,8 +19,6 @@ public sealed class SwarmPhysics
 
     private const int Empty = -1;
     private const int Static = -2;
-    private const int BoxNode = -3;
-    private const int PreyNode = -4;
 
     /// <summary>A body whose moving was decided by <see cref="SolveExactly"/> (it moves; the ones that do not are stopped).</summary>
     private const int Decided = 4;
@@ -67,7 +65,8 @@ public sealed class SwarmPhysics
 
     public int[] Cols { get; set; } = [];
 
-    public bool[] Active { get; set; } = [];
+    /// <summary>Agents that have left the map: they neither push nor stand anywhere.</summary>
+    public bool[] Escaped { get; set; } = [];
 
     public int PreyRow { get; set; } = -1;
 
@@ -121,7 +120,7 @@ public sealed class SwarmPhysics
         var pushers = new List<int>();
         for (var a = 0; a < _agents; a++)
         {
-            if (Active[a] && actions[a] == direction)
+            if (!Escaped[a] && actions[a] == direction)
             {
                 pushers.Add(a);
             }
@@ -530,7 +529,7 @@ public sealed class SwarmPhysics
 
         for (var a = 0; a < _agents; a++)
         {
-            if (Active[a] && Rows[a] >= 0 && Rows[a] < _height && Cols[a] >= 0 && Cols[a] < _width)
+            if (!Escaped[a] && Rows[a] >= 0 && Rows[a] < _height && Cols[a] >= 0 && Cols[a] < _width)
             {
                 _occupant[(Rows[a] * _width) + Cols[a]] = a;
             }

@@ -182,7 +182,7 @@ public static class SwarmRules
     }
 
     /// <summary>The world after a round: the moves resolved, then the task's rules (scoring, prey, lights, food, exits).</summary>
-    public static SwarmWorld Step(SwarmWorld before, ReadOnlySpan<SwarmMove> actions, SwarmPhysics? physics = null)
+    public static SwarmWorld Step(SwarmWorld before, ReadOnlySpan<SwarmMove> actions)
     {
         var n = before.Agents;
         if (actions.Length != n)
@@ -194,16 +194,10 @@ public static class SwarmRules
         var cols = (int[])before.Cols.Clone();
         var flags = (bool[])before.Flags.Clone();
         var escaped = (bool[])before.Escaped.Clone();
-        var active = new bool[n];
-        for (var a = 0; a < n; a++)
-        {
-            active[a] = !escaped[a];
-        }
-
-        physics ??= new SwarmPhysics(before.Height, before.Width, before.Cells, n);
+        var physics = new SwarmPhysics(before.Height, before.Width, before.Cells, n);
         physics.Rows = rows;
         physics.Cols = cols;
-        physics.Active = active;
+        physics.Escaped = before.Escaped;
         physics.PreyRow = before.PreyRow;
         physics.PreyCol = before.PreyCol;
         physics.PreyStatic = before.PreyStatic;
