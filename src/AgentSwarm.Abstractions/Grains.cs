@@ -80,9 +80,20 @@ public interface IPartitionGrain : IGrainWithIntegerCompoundKey
     [ResponseTimeout("01:00:00")]
     [Alias("release")]
     Task ReleaseAsync();
+
+    /// <summary>
+    /// One of its agents as inspection sees it, in a packed run (where minds live in the partition; an agent grain
+    /// forwards here). Interleaves with a running step, so a live run can be inspected mid-round.
+    /// </summary>
+    [AlwaysInterleave]
+    [Alias("agent-snapshot")]
+    Task<AgentSnapshot> GetAgentSnapshotAsync(int agent);
 }
 
-/// <summary>One agent of a run. Key: agent index + run id.</summary>
+/// <summary>
+/// One agent of a run. Key: agent index + run id. In a grain-hosted run the agent lives here; in a packed run its
+/// partition holds it and this grain, activated only when someone addresses the agent, answers from there.
+/// </summary>
 [Alias("agentswarm.agent")]
 public interface IAgentGrain : IGrainWithIntegerCompoundKey
 {

@@ -2,6 +2,8 @@ namespace AgentSwarm.Abstractions;
 
 /// <summary>Everything a run is a pure function of: scenario, population, seed, policy, topology.</summary>
 /// <param name="Log">Where the run's event log goes and what it replays from (null: no log). Not part of what the results depend on.</param>
+/// <param name="Hosting">Where agents live: an activation each, or packed into their partition (Auto: the policy's default).
+/// Not part of what the results depend on: both give the same rounds, bit for bit.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.run-spec")]
 public sealed record RunSpec(
     string Scenario,
@@ -12,10 +14,50 @@ public sealed record RunSpec(
     int Partitions,
     TopologySpec Topology,
     ScenarioConfig Config,
-    RunLogSpec? Log = null)
+    RunLogSpec? Log = null,
+    AgentHosting Hosting = AgentHosting.Auto)
 {
     /// <summary>The most agents one run may hold; agent indices must fit the engine's int-indexed arrays.</summary>
     public const int MaxAgents = 100_000_000;
+
+    /// <summary>First agent of every partition, plus the agent count last: partitions own contiguous, near-equal ranges.</summary>
+    public int[] PartitionBounds()
+    {
+        var bounds = new int[Partitions + 1];
+        for (var p = 0; p <= Partitions; p++)
+        {
+            bounds[p] = (int)((long)Agents * p / Partitions);
+        }
+
+        return bounds;
+    }
+
+    /// <summary>The partition that owns <paramref name="agent"/> (the last of several that start at it, as the post office picks).</summary>
+    public int PartitionOf(int agent)
+    {
+        if (Partitions <= 0 || agent < 0 || agent >= Agents)
+        {
+            throw new ArgumentOutOfRangeException(nameof(agent), agent, $"run has {Agents} agents in {Partitions} partitions");
+        }
+
+        // The inverse of PartitionBounds: the largest p with floor(Agents * p / Partitions) <= agent.
+        var p = (int)((((long)agent + 1) * Partitions - 1) / Agents);
+        return Math.Min(p, Partitions - 1);
+    }
+}
+
+/// <summary>How a run's agents are hosted.</summary>
+public enum AgentHosting
+{
+    /// <summary>Chosen by the policy (see the README): packed for heuristic, random and dummy-latency agents, grain for LLM agents.</summary>
+    Auto = 0,
+
+    /// <summary>One Orleans activation per agent; its partition calls it once a round.</summary>
+    Grain = 1,
+
+    /// <summary>Agents' minds live in their partition, which steps them in process: one call per partition per round.
+    /// Each agent is still addressable as an IAgentGrain, activated on demand and answered from its partition.</summary>
+    Packed = 2,
 }
 
 /// <summary>How agents decide: a named policy and its knobs.</summary>

@@ -260,6 +260,7 @@ internal static class AgentSwarmCommand
             AllowMultipleArgumentsPerToken = false,
         };
         var partitions = new Option<int?>("--partitions") { Description = "Partitions (0 = automatic; overrides the file)" };
+        var hosting = new Option<string?>("--hosting") { Description = "grain (an activation per agent) | packed (agents live in their partition) | auto (the policy's default); overrides the file" };
         var latency = new Option<string?>("--latency") { Description = "dummy-latency's wait per agent, e.g. 1s or 250ms" };
         var concurrency = new Option<int?>("--concurrency") { Description = "Agents stepped at once across the run (0 = policy default)" };
         var outDir = new Option<DirectoryInfo?>("--out", "-o") { Description = "Output folder (default runs/<run id>)" };
@@ -271,7 +272,7 @@ internal static class AgentSwarmCommand
 
         var command = new Command("run", "Run a scenario on an embedded in-process silo (or submit it to a cluster with --cluster) and write summary.json and per-round results.")
         {
-            scenario, agents, rounds, seed, policy, llm, partitions, latency, concurrency, outDir, verbose, noLog, snapshotEvery, resume,
+            scenario, agents, rounds, seed, policy, llm, partitions, hosting, latency, concurrency, outDir, verbose, noLog, snapshotEvery, resume,
         };
         clusterOptions.AddTo(command);
 
@@ -327,7 +328,8 @@ internal static class AgentSwarmCommand
                     parse.GetValue(partitions),
                     wait,
                     parse.GetValue(concurrency),
-                    parse.GetValue(llm) is { Length: > 0 } endpoints ? endpoints : null),
+                    parse.GetValue(llm) is { Length: > 0 } endpoints ? endpoints : null,
+                    parse.GetValue(hosting)),
                 parse.GetValue(outDir)?.FullName,
                 parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
                 !parse.GetValue(noLog),
@@ -390,10 +392,15 @@ internal static class AgentSwarmCommand
             DefaultValueFactory = _ => "1s",
         };
         var partitions = new Option<int?>("--partitions") { Description = "Partitions (default automatic)" };
+        var hostings = new Option<string>("--hosting")
+        {
+            Description = "Comma-separated: packed (agents live in their partition), grain (an activation per agent); each runs side by side in its own process",
+            DefaultValueFactory = _ => "packed,grain",
+        };
 
         var engine = new Command("engine", "Engine throughput and memory: 1M heuristic guess-2/3 agents, 1M dummy-latency agents, 100k messaging agents.")
         {
-            workload, agents, rounds, latency, partitions,
+            workload, agents, rounds, latency, partitions, hostings,
         };
         engine.SetAction(async (parse, cancellationToken) =>
         {
@@ -403,12 +410,32 @@ internal static class AgentSwarmCommand
                 return ExitCodes.BadInput;
             }
 
+            var hostingNames = parse.GetRequiredValue(hostings).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var chosen = new List<Abstractions.AgentHosting>();
+            foreach (var name in hostingNames)
+            {
+                if (name is not ("packed" or "grain"))
+                {
+                    await error.WriteLineAsync($"error: --hosting: unknown hosting '{name}' (expected packed, grain or both, comma-separated)");
+                    return ExitCodes.BadInput;
+                }
+
+                chosen.Add(name == "packed" ? Abstractions.AgentHosting.Packed : Abstractions.AgentHosting.Grain);
+            }
+
+            if (chosen.Count == 0)
+            {
+                await error.WriteLineAsync("error: --hosting: name at least one of packed, grain");
+                return ExitCodes.BadInput;
+            }
+
             var settings = new EngineBench.Settings(
                 parse.GetRequiredValue(workload),
                 parse.GetValue(agents),
                 parse.GetValue(rounds),
                 wait,
-                parse.GetValue(partitions));
+                parse.GetValue(partitions),
+                [.. chosen.Distinct()]);
             return await EngineBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 

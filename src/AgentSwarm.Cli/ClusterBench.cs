@@ -57,7 +57,7 @@ internal static class ClusterBench
 
     private static async Task<JsonObject?> EmbeddedAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
     {
-        var child = await EngineBench.RunChildAsync(new EngineBench.Settings("guess", settings.Agents, settings.Rounds, TimeSpan.Zero, settings.Partitions), error, cancellationToken);
+        var child = await EngineBench.RunChildAsync(new EngineBench.Settings("guess", settings.Agents, settings.Rounds, TimeSpan.Zero, settings.Partitions, [AgentHosting.Grain]), error, cancellationToken);
         if (child is null)
         {
             return null;
@@ -71,7 +71,7 @@ internal static class ClusterBench
     {
         await using var cluster = await SiloProcesses.StartAsync(count, redis, "memory", 0, Path.Combine(folder, "logs"), error, cancellationToken);
         await using var connection = await cluster.ConnectAsync(cancellationToken);
-        var spec = EngineBench.Spec(new EngineBench.Settings("guess", settings.Agents, settings.Rounds, TimeSpan.Zero, settings.Partitions));
+        var spec = EngineBench.Spec(new EngineBench.Settings("guess", settings.Agents, settings.Rounds, TimeSpan.Zero, settings.Partitions, [AgentHosting.Grain]));
         var clock = Stopwatch.StartNew();
         var outcome = await new SimulationDriver(connection.Client) { PollInterval = TimeSpan.FromMilliseconds(50) }.RunAsync($"bench-{count}-silos", spec, null, null, cancellationToken);
         if (outcome.Final.State != SimulationState.Completed)
@@ -99,7 +99,7 @@ internal static class ClusterBench
     {
         await using var cluster = await SiloProcesses.StartAsync(3, redis, $"redis={redis.Address}", 1, Path.Combine(folder, "logs"), error, cancellationToken);
         await using var connection = await cluster.ConnectAsync(cancellationToken);
-        var spec = EngineBench.Spec(new EngineBench.Settings("guess", settings.KillAgents, settings.KillRounds, TimeSpan.Zero, null)) with { Partitions = 6 };
+        var spec = EngineBench.Spec(new EngineBench.Settings("guess", settings.KillAgents, settings.KillRounds, TimeSpan.Zero, null, [AgentHosting.Grain])) with { Partitions = 6 };
         var runId = "bench-loss-" + Guid.NewGuid().ToString("N")[..8];
         var grain = connection.Client.GetGrain<ISimulationGrain>(runId);
         var driver = new SimulationDriver(connection.Client) { PollInterval = TimeSpan.FromMilliseconds(50) };

@@ -15,13 +15,17 @@ namespace AgentSwarm.Cli;
 /// </summary>
 internal static class EngineBench
 {
-    public sealed record Settings(string Workload, int? Agents, int? Rounds, TimeSpan Latency, int? Partitions);
+    /// <param name="Hostings">The hostings to measure, each in its own process (one: it runs in this process).</param>
+    public sealed record Settings(string Workload, int? Agents, int? Rounds, TimeSpan Latency, int? Partitions, AgentHosting[] Hostings)
+    {
+        public AgentHosting Hosting => Hostings[0];
+    }
 
     private const string JsonPrefix = "{\"bench\":\"engine\"";
 
     public static async Task<int> ExecuteAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (settings.Workload != "all")
+        if (settings.Workload != "all" && (settings.Workload == "baseline" || settings.Hostings.Length == 1))
         {
             var result = await RunWorkloadAsync(settings, error, cancellationToken);
             PrintTable(output, [result]);
@@ -29,10 +33,24 @@ internal static class EngineBench
             return ExitCodes.Success;
         }
 
-        var results = new List<JsonObject>();
-        foreach (var workload in new[] { "baseline", "guess", "latency", "messages" })
+        // Every workload in each hosting, each in a process of its own; the baseline once, first.
+        var runs = new List<Settings>();
+        var workloads = settings.Workload == "all" ? ["baseline", "guess", "latency", "messages"] : new[] { settings.Workload };
+        foreach (var workload in workloads)
         {
-            var child = await RunChildAsync(settings with { Workload = workload }, error, cancellationToken);
+            if (workload == "baseline")
+            {
+                runs.Add(settings with { Workload = workload, Hostings = [settings.Hosting] });
+                continue;
+            }
+
+            runs.AddRange(settings.Hostings.Select(h => settings with { Workload = workload, Hostings = [h] }));
+        }
+
+        var results = new List<JsonObject>();
+        foreach (var run in runs)
+        {
+            var child = await RunChildAsync(run, error, cancellationToken);
             if (child is null)
             {
                 return ExitCodes.Failed;
@@ -42,17 +60,25 @@ internal static class EngineBench
         }
 
         PrintTable(output, results);
-        var baseline = (double)results[0]["steadyAgentStepsPerSecond"]!;
-        var engine = (double)results[1]["steadyAgentStepsPerSecond"]!;
-        var ratio = baseline > 0 ? engine / baseline : 0;
-        await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"guess on the engine: {engine:N0} steady agent-steps/s, {ratio:P1} of the same agents as plain .NET objects ({baseline:N0}/s): 1/{(ratio > 0 ? 1 / ratio : 0):F1} of the machine's ceiling"));
         var all = new JsonObject
         {
             ["bench"] = "engine",
-            ["guessToBaseline"] = Round(ratio),
             ["workloads"] = new JsonArray([.. results.Select(r => (JsonNode)r.DeepClone())]),
         };
+        if (results.FirstOrDefault(r => (string)r["workload"]! == "baseline") is { } baselineRow)
+        {
+            var baseline = (double)baselineRow["steadyAgentStepsPerSecond"]!;
+            foreach (var guess in results.Where(r => (string)r["workload"]! == "guess"))
+            {
+                var engine = (double)guess["steadyAgentStepsPerSecond"]!;
+                var ratio = baseline > 0 ? engine / baseline : 0;
+                var hosting = (string)guess["hosting"]!;
+                await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"guess on the engine, {hosting}: {engine:N0} steady agent-steps/s, {ratio:P1} of the same agents as plain .NET objects ({baseline:N0}/s): 1/{(ratio > 0 ? 1 / ratio : 0):F1} of the machine's ceiling"));
+                all[$"guessToBaseline_{hosting}"] = Round(ratio);
+            }
+        }
+
         await output.WriteLineAsync(all.ToJsonString());
         return ExitCodes.Success;
     }
@@ -115,6 +141,7 @@ internal static class EngineBench
         {
             ["bench"] = "engine",
             ["workload"] = settings.Workload,
+            ["hosting"] = HostingName(settings.Hosting),
             ["agents"] = spec.Agents,
             ["rounds"] = spec.Rounds,
             ["partitions"] = outcome.Final.Partitions,
@@ -208,6 +235,7 @@ internal static class EngineBench
         {
             ["bench"] = "engine",
             ["workload"] = "baseline",
+            ["hosting"] = "plain .NET",
             ["agents"] = spec.Agents,
             ["rounds"] = spec.Rounds,
             ["partitions"] = workers,
@@ -252,7 +280,9 @@ internal static class EngineBench
         return (double)bytes / count;
     }
 
-    internal static RunSpec Spec(Settings settings)
+    internal static RunSpec Spec(Settings settings) => WorkloadSpec(settings) with { Hosting = settings.Hosting };
+
+    private static RunSpec WorkloadSpec(Settings settings)
     {
         var config = GuessTwoThirdsConfig.Default;
         return settings.Workload switch
@@ -285,7 +315,7 @@ internal static class EngineBench
             start.ArgumentList.Add(typeof(EngineBench).Assembly.Location);
         }
 
-        foreach (var arg in new[] { "bench", "engine", "--workload", settings.Workload, "--latency", settings.Latency.TotalSeconds.ToString("R", CultureInfo.InvariantCulture) + "s" })
+        foreach (var arg in new[] { "bench", "engine", "--workload", settings.Workload, "--hosting", HostingName(settings.Hosting), "--latency", settings.Latency.TotalSeconds.ToString("R", CultureInfo.InvariantCulture) + "s" })
         {
             start.ArgumentList.Add(arg);
         }
@@ -308,7 +338,7 @@ internal static class EngineBench
             start.ArgumentList.Add(partitions.ToString(CultureInfo.InvariantCulture));
         }
 
-        await error.WriteLineAsync($"bench engine: workload {settings.Workload} (own process)");
+        await error.WriteLineAsync($"bench engine: workload {settings.Workload}, hosting {HostingName(settings.Hosting)} (own process)");
         using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark process");
         await using var _ = cancellationToken.Register(() => child.Kill(entireProcessTree: true));
         var stdout = await child.StandardOutput.ReadToEndAsync(CancellationToken.None);
@@ -326,10 +356,11 @@ internal static class EngineBench
 
     private static void PrintTable(TextWriter output, IReadOnlyList<JsonObject> results)
     {
-        string[] header = ["workload", "agents", "rounds", "partitions", "s/round", "1st round s", "steps/s", "steady steps/s", "msgs/s", "peak RSS MB", "RSS B/agent", "heap B/agent"];
+        string[] header = ["workload", "hosting", "agents", "rounds", "partitions", "s/round", "1st round s", "steps/s", "steady steps/s", "msgs/s", "peak RSS MB", "RSS B/agent", "heap B/agent"];
         var rows = results.Select(r => new[]
         {
             (string)r["workload"]!,
+            (string)r["hosting"]!,
             ((int)r["agents"]!).ToString("N0", CultureInfo.InvariantCulture),
             ((int)r["rounds"]!).ToString(CultureInfo.InvariantCulture),
             ((int)r["partitions"]!).ToString(CultureInfo.InvariantCulture),
@@ -350,6 +381,8 @@ internal static class EngineBench
             output.WriteLine(string.Join(" | ", row.Select((c, i) => c.PadLeft(widths[i]))));
         }
     }
+
+    internal static string HostingName(AgentHosting hosting) => hosting.ToString().ToLowerInvariant();
 
     private static double Round(double value) => double.IsFinite(value) ? Math.Round(value, 3) : 0;
 }

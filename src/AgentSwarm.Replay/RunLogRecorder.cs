@@ -31,7 +31,7 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
         Endpoints = spec.Policy.Llm?.Endpoints ?? [],
         CreatedUtc = DateTime.UtcNow,
         Spec = serializer.SerializeToArray(spec with { Log = null }),
-        Bounds = [.. Enumerable.Range(0, spec.Partitions + 1).Select(p => (int)((long)spec.Agents * p / spec.Partitions))],
+        Bounds = spec.PartitionBounds(),
         SnapshotEvery = spec.Log?.SnapshotEvery ?? 0,
     };
 

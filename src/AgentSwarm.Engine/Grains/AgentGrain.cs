@@ -17,6 +17,7 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
     private int[] _neighbours = [];
     private int _index = -1;
     private int _lastRound;
+    private IPartitionGrain? _partition;
 
     public Task InitializeAsync(RoundContext context, int[] neighbours)
     {
@@ -57,14 +58,35 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
         return new AgentStepResult(decision.Action, decision.Outgoing, decision.Idle, step.Checkpoint || (decision.Idle && step.IdleState) ? MindState.Save(mind) : null);
     }
 
-    public Task<AgentSnapshot> GetSnapshotAsync() =>
-        Task.FromResult(new AgentSnapshot(
-            _index >= 0 ? _index : checked((int)this.GetPrimaryKeyLong(out _)),
-            _neighbours,
-            _lastRound,
-            _mind?.DescribeMemory() ?? [],
-            _mind?.Transcript(),
-            _mind?.Counters()));
+    public async Task<AgentSnapshot> GetSnapshotAsync()
+    {
+        var index = _index >= 0 ? _index : checked((int)this.GetPrimaryKeyLong(out _));
+        if (_mind is null && await PackedPartitionAsync() is { } partition)
+        {
+            // A packed run's agent lives in its partition: this activation only stands for it.
+            return await partition.GetAgentSnapshotAsync(index);
+        }
+
+        return AgentSnapshots.Of(index, _neighbours, _lastRound, _mind);
+    }
+
+    /// <summary>The partition that holds this agent when its run is packed (null: the run hosts agents as grains, or is unknown).</summary>
+    private async Task<IPartitionGrain?> PackedPartitionAsync()
+    {
+        if (_partition is null)
+        {
+            var index = checked((int)this.GetPrimaryKeyLong(out var runId));
+            var info = await GrainFactory.GetGrain<ISimulationGrain>(runId!).GetInfoAsync();
+            if (info?.Spec is not { Hosting: AgentHosting.Packed } spec || index >= spec.Agents)
+            {
+                return null;
+            }
+
+            _partition = GrainFactory.GetGrain<IPartitionGrain>(spec.PartitionOf(index), runId!);
+        }
+
+        return _partition;
+    }
 
     public async Task RestoreAsync(RoundContext context, int[] neighbours, byte[]? state, int lastRound)
     {
@@ -99,9 +121,18 @@ internal static class MindState
         return buffer.ToArray();
     }
 
-    public static void Restore(IAgentMind mind, byte[] state)
+    public static void Restore(IAgentMind mind, byte[] state) => Restore(mind, state, 0, state.Length);
+
+    public static void Restore(IAgentMind mind, byte[] buffer, int offset, int count)
     {
-        using var reader = new BinaryReader(new MemoryStream(state, writable: false), System.Text.Encoding.UTF8);
+        using var reader = new BinaryReader(new MemoryStream(buffer, offset, count, writable: false), System.Text.Encoding.UTF8);
         mind.Restore(reader);
     }
+}
+
+/// <summary>What inspection sees of an agent, wherever it is hosted.</summary>
+internal static class AgentSnapshots
+{
+    public static AgentSnapshot Of(int index, int[] neighbours, int lastRound, IAgentMind? mind) =>
+        new(index, neighbours, lastRound, mind?.DescribeMemory() ?? [], mind?.Transcript(), mind?.Counters());
 }

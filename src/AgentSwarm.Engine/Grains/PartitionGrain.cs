@@ -13,6 +13,9 @@ namespace AgentSwarm.Engine.Grains;
 /// actions into the scenario's partial aggregate. Every so many rounds it saves its agents' minds, their idle
 /// flags and the round's mail in one grain-storage write (two slots, so the checkpoint before the latest survives a
 /// round that fails half-way), from which a run that lost a silo restores it.
+/// Agents live either in grains of their own (hosting grain: one call per agent per round) or here (hosting packed:
+/// the partition holds their minds and steps them in process with the same policy and mind code, so a round is one
+/// call per partition and both give the same results).
 /// </summary>
 [AgentsPlacement]
 [CollectionAgeLimit(Hours = 4)]
@@ -32,8 +35,18 @@ internal sealed partial class PartitionGrain(
     /// <summary>Agents a partition activates at once during set-up: activation is CPU work, more in flight only queues.</summary>
     private const int SetUpConcurrency = 64;
 
+    /// <summary>A synchronous run of agents gives the activation back this often, so progress and mail calls interleave.</summary>
+    private const int YieldEvery = 1 << 16;
+
     private PartitionSetup? _setup;
     private int[][] _neighbours = [];
+
+    // Packed hosting: the agents' minds and the round each last stepped (null: agents are grains).
+    private IAgentMind[]? _minds;
+    private int[] _lastRounds = [];
+
+    // The round's actions, reused from round to round (the reduction reads them before the step returns).
+    private AgentAction[] _actions = [];
 
     // Agents that said they are idle until mail arrives, and the action each last returned (kept while skipped).
     private bool[] _idle = [];
@@ -57,10 +70,21 @@ internal sealed partial class PartitionGrain(
         // Create the population now: activation is the costliest thing an agent does, and belongs to set-up, not to round 1.
         var spec = setup.Spec;
         var context = new RoundContext(setup.RunId, 0, spec.Seed, spec.Scenario, spec.Config, spec.Policy, null, spec.Agents, spec.Rounds, spec.Log);
-        await ForEachAgentAsync(SetUpConcurrency, async i =>
+        if (_minds is { } minds)
         {
-            await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).InitializeAsync(context, _neighbours[i]);
-        }, cancellationToken);
+            var scenario = scenarios.Get(spec.Scenario);
+            await ForEachAgentAsync(1, i =>
+            {
+                minds[i] = scenario.CreateMind(context, _first + i);
+                return ValueTask.CompletedTask;
+            }, cancellationToken);
+        }
+        else
+        {
+            await ForEachAgentAsync(SetUpConcurrency, i =>
+                new ValueTask(GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).InitializeAsync(context, _neighbours[i])), cancellationToken);
+        }
+
         LogInitialized(logger, setup.RunId, setup.Index, _first, _neighbours.Length);
         return silo.SiloAddress.ToString();
     }
@@ -99,6 +123,25 @@ internal sealed partial class PartitionGrain(
 
         // Every agent gets its saved mind back (or a fresh one): those of a lost silo are activated anew here, the
         // others are overwritten, so every mind is as it was after the checkpoint's round.
+        if (_minds is { } minds)
+        {
+            var scenario = scenarios.Get(spec.Scenario);
+            await ForEachAgentAsync(1, i =>
+            {
+                var mind = minds[i] = scenario.CreateMind(context, _first + i);
+                if (checkpoint is not null)
+                {
+                    var start = checkpoint.MindOffsets[i];
+                    MindState.Restore(mind, checkpoint.Minds, start, checkpoint.MindOffsets[i + 1] - start);
+                }
+
+                _lastRounds[i] = round;
+                return ValueTask.CompletedTask;
+            }, cancellationToken);
+            LogRestored(logger, setup.RunId, setup.Index, round, epoch);
+            return silo.SiloAddress.ToString();
+        }
+
         await ForEachAgentAsync(SetUpConcurrency, async i =>
         {
             byte[]? state = null;
@@ -139,7 +182,11 @@ internal sealed partial class PartitionGrain(
     {
         if (_setup is { } setup)
         {
-            await ForEachAgentAsync(SetUpConcurrency, i => GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).ReleaseAsync(), CancellationToken.None);
+            if (_minds is null)
+            {
+                await ForEachAgentAsync(SetUpConcurrency, i => new ValueTask(GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).ReleaseAsync()), CancellationToken.None);
+            }
+
             if (setup.CheckpointEvery > 0)
             {
                 await slot0.ClearStateAsync();
@@ -149,6 +196,9 @@ internal sealed partial class PartitionGrain(
 
         _setup = null;
         _neighbours = [];
+        _minds = null;
+        _lastRounds = [];
+        _actions = [];
         _idle = [];
         _lastActions = [];
         _idleStates = null;
@@ -174,7 +224,14 @@ internal sealed partial class PartitionGrain(
             _neighbours[i] = length == 0 ? [] : setup.Targets.AsSpan(setup.Offsets[i], length).ToArray();
         }
 
-        _idleStates = setup.CheckpointEvery > 0 ? new byte[]?[count] : null;
+        var packed = setup.Spec.Hosting == AgentHosting.Packed;
+        _minds = packed ? new IAgentMind[count] : null;
+        _lastRounds = packed ? new int[count] : [];
+        _actions = new AgentAction[count];
+
+        // Grain-hosted agents that go idle hand over their saved mind then, as they may be skipped in a checkpoint's
+        // round; packed minds are saved where they are.
+        _idleStates = setup.CheckpointEvery > 0 && !packed ? new byte[]?[count] : null;
         _mail.Clear();
     }
 
@@ -182,52 +239,33 @@ internal sealed partial class PartitionGrain(
     {
         var setup = _setup ?? throw new InvalidOperationException("partition stepped before it was initialised");
         var scenario = scenarios.Get(context.Scenario);
+        var policy = policies.Get(context.Policy.Name);
         var count = _neighbours.Length;
         var inboxes = TakeInboxes(context.Round);
-        var actions = new AgentAction[count];
+        var actions = _actions;
         var outbox = new Outbox(setup.Bounds);
         var lastRound = context.Round >= setup.Spec.Rounds;
         var stepped = 0;
         var checkpoint = setup.CheckpointEvery > 0 && context.Round % setup.CheckpointEvery == 0;
-        var minds = checkpoint ? new byte[]?[count] : null;
+        var minds = _minds;
+        var states = checkpoint && minds is null ? new byte[]?[count] : null;
 
         // A logged run (or a replay) keeps what each agent sent, for the log and the round's state hash.
         var log = setup.Spec.Log;
         var sent = log is not null ? new OutgoingMessage[]?[count] : null;
 
-        await ForEachAgentAsync(Concurrency(setup.Spec, count), async i =>
+        // What every agent's turn leaves behind, however it is hosted.
+        void Collect(int i, AgentAction action, OutgoingMessage[]? outgoing, bool idle)
         {
-            var inbox = inboxes?[i] ?? NoMail;
-            if (_idle[i] && inbox.Length == 0 && !lastRound)
-            {
-                // Idle with no mail: nothing it could do would change, so it keeps its last action.
-                actions[i] = _lastActions[i];
-                return;
-            }
-
-            var step = new AgentStep(context, inbox, _neighbours[i], checkpoint, _idleStates is not null);
-
-            // References are made per call, not kept: a million cached references would cost ~100 bytes an agent.
-            var result = await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).StepAsync(step, cancellationToken);
             stepped++;
-            actions[i] = result.Action;
-            _idle[i] = result.Idle;
-            if (result.Idle)
+            actions[i] = action;
+            _idle[i] = idle;
+            if (idle)
             {
-                _lastActions[i] = result.Action;
+                _lastActions[i] = action;
             }
 
-            if (_idleStates is not null)
-            {
-                _idleStates[i] = result.Idle ? result.State : null;
-            }
-
-            if (minds is not null)
-            {
-                minds[i] = result.State;
-            }
-
-            if (result.Outgoing is { Length: > 0 } outgoing)
+            if (outgoing is { Length: > 0 })
             {
                 outbox.Add(_first + i, _neighbours[i], outgoing);
                 if (sent is not null)
@@ -235,7 +273,79 @@ internal sealed partial class PartitionGrain(
                     sent[i] = outgoing;
                 }
             }
-        }, cancellationToken);
+        }
+
+        // Idle with no mail: nothing it could do would change, so it keeps its last action.
+        bool Skip(int i, InboxMessage[] inbox)
+        {
+            if (_idle[i] && inbox.Length == 0 && !lastRound)
+            {
+                actions[i] = _lastActions[i];
+                return true;
+            }
+
+            return false;
+        }
+
+        // Packed: the partition runs the agent's turn itself, as the agent grain would (AgentGrain.StepAsync).
+        async ValueTask StepPackedAsync(int i, IAgentMind mind, InboxMessage[] inbox, ValueTask<AgentDecision> pending)
+        {
+            var decision = await pending;
+            FinishPacked(i, mind, inbox, decision);
+        }
+
+        void FinishPacked(int i, IAgentMind mind, InboxMessage[] inbox, AgentDecision decision)
+        {
+            mind.Remember(new AgentTurn(_first + i, context, _neighbours[i], inbox), decision);
+            _lastRounds[i] = context.Round;
+            Collect(i, decision.Action, decision.Outgoing, decision.Idle);
+        }
+
+        ValueTask StepPacked(int i)
+        {
+            var inbox = inboxes?[i] ?? NoMail;
+            if (Skip(i, inbox))
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            var mind = minds![i];
+            var pending = policy.DecideAsync(mind, new AgentTurn(_first + i, context, _neighbours[i], inbox), cancellationToken);
+            if (!pending.IsCompletedSuccessfully)
+            {
+                return StepPackedAsync(i, mind, inbox, pending);
+            }
+
+            FinishPacked(i, mind, inbox, pending.Result);
+            return ValueTask.CompletedTask;
+        }
+
+        async ValueTask StepGrainAsync(int i)
+        {
+            var inbox = inboxes?[i] ?? NoMail;
+            if (Skip(i, inbox))
+            {
+                return;
+            }
+
+            var step = new AgentStep(context, inbox, _neighbours[i], checkpoint, _idleStates is not null);
+
+            // References are made per call, not kept: a million cached references would cost ~100 bytes an agent.
+            var result = await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).StepAsync(step, cancellationToken);
+            if (_idleStates is not null)
+            {
+                _idleStates[i] = result.Idle ? result.State : null;
+            }
+
+            if (states is not null)
+            {
+                states[i] = result.State;
+            }
+
+            Collect(i, result.Action, result.Outgoing, result.Idle);
+        }
+
+        await ForEachAgentAsync(Concurrency(setup.Spec, count), minds is not null ? StepPacked : StepGrainAsync, cancellationToken);
 
         ulong hash = 0;
         if (log is not null)
@@ -248,9 +358,9 @@ internal sealed partial class PartitionGrain(
             await RecordAsync(setup, context.Round, actions, sent!, hash, cancellationToken);
         }
 
-        if (minds is not null)
+        if (checkpoint)
         {
-            await SaveCheckpointAsync(setup, context.Round, minds, outbox);
+            await SaveCheckpointAsync(setup, context.Round, states, outbox);
         }
 
         // Hand over next round's mail before returning: the controller starts the next round only after every
@@ -285,20 +395,40 @@ internal sealed partial class PartitionGrain(
     }
 
     /// <summary>One write: every agent's mind (a skipped idle agent's as it went idle), the idle flags and the round's mail.</summary>
-    private async Task SaveCheckpointAsync(PartitionSetup setup, int round, byte[]?[] minds, Outbox outbox)
+    /// <param name="states">Grain-hosted agents' saved minds, as their steps returned them; null when the minds are packed here.</param>
+    private async Task SaveCheckpointAsync(PartitionSetup setup, int round, byte[]?[]? states, Outbox outbox)
     {
-        var count = minds.Length;
+        var count = _neighbours.Length;
         var offsets = new int[count + 1];
-        for (var i = 0; i < count; i++)
+        byte[] bytes;
+        if (_minds is { } minds)
         {
-            minds[i] ??= _idleStates?[i] ?? throw new InvalidOperationException($"run {setup.RunId}: agent {_first + i} has no saved mind for the checkpoint of round {round}");
-            offsets[i + 1] = offsets[i] + minds[i]!.Length;
-        }
+            using var buffer = new MemoryStream();
+            using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    minds[i].Save(writer);
+                    writer.Flush();
+                    offsets[i + 1] = checked((int)buffer.Length);
+                }
+            }
 
-        var bytes = new byte[offsets[count]];
-        for (var i = 0; i < count; i++)
+            bytes = buffer.ToArray();
+        }
+        else
         {
-            minds[i]!.CopyTo(bytes, offsets[i]);
+            for (var i = 0; i < count; i++)
+            {
+                states![i] ??= _idleStates?[i] ?? throw new InvalidOperationException($"run {setup.RunId}: agent {_first + i} has no saved mind for the checkpoint of round {round}");
+                offsets[i + 1] = offsets[i] + states[i]!.Length;
+            }
+
+            bytes = new byte[offsets[count]];
+            for (var i = 0; i < count; i++)
+            {
+                states![i]!.CopyTo(bytes, offsets[i]);
+            }
         }
 
         var numbers = new double[count];
@@ -339,29 +469,56 @@ internal sealed partial class PartitionGrain(
         if (log.SnapshotEvery > 0 && (round % log.SnapshotEvery == 0 || round == setup.Spec.Rounds))
         {
             var snapshots = new AgentSnapshot[_neighbours.Length];
-            await ForEachAgentAsync(SetUpConcurrency, async i =>
+            if (_minds is { } minds)
             {
-                snapshots[i] = await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).GetSnapshotAsync();
-            }, cancellationToken);
+                for (var i = 0; i < snapshots.Length; i++)
+                {
+                    snapshots[i] = AgentSnapshots.Of(_first + i, _neighbours[i], _lastRounds[i], minds[i]);
+                }
+            }
+            else
+            {
+                await ForEachAgentAsync(SetUpConcurrency, async i =>
+                {
+                    snapshots[i] = await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).GetSnapshotAsync();
+                }, cancellationToken);
+            }
             await _recorder.SnapshotsAsync(setup.RunId, setup.Spec, setup.Index, round, snapshots);
         }
     }
 
     /// <summary>
     /// Runs the body for every local agent, at most <paramref name="concurrency"/> at once (rule 2: bounded fan-out),
-    /// counting progress. All on this activation's scheduler, so the body needs no locks.
+    /// counting progress. All on this activation's scheduler, so the body needs no locks. Bodies that finish at once
+    /// (packed heuristic agents) run back to back with nothing allocated, giving the activation back now and then.
     /// </summary>
-    private async Task ForEachAgentAsync(int concurrency, Func<int, Task> body, CancellationToken cancellationToken)
+    private async Task ForEachAgentAsync(int concurrency, Func<int, ValueTask> body, CancellationToken cancellationToken)
     {
         var count = _neighbours.Length;
         var next = 0;
         _progress = 0;
         async Task WorkAsync()
         {
+            var run = 0;
             while (next < count)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                await body(next++);
+                var pending = body(next++);
+                if (pending.IsCompletedSuccessfully)
+                {
+                    pending.GetAwaiter().GetResult();
+                    if (++run == YieldEvery)
+                    {
+                        run = 0;
+                        await Task.Yield();
+                    }
+                }
+                else
+                {
+                    await pending;
+                    run = 0;
+                }
+
                 _progress++;
             }
         }
@@ -373,6 +530,20 @@ internal sealed partial class PartitionGrain(
         }
 
         await Task.WhenAll(workers);
+    }
+
+    public Task<AgentSnapshot> GetAgentSnapshotAsync(int agent)
+    {
+        var local = agent - _first;
+        if (_minds is not { } minds || _setup is not { } setup || local < 0 || local >= minds.Length || minds[local] is not { } mind)
+        {
+            throw new InvalidOperationException(
+                _setup is null
+                    ? $"partition {this.GetPrimaryKeyLong(out var runId)} of run {runId} holds no agents (the run was released, or never started here)"
+                    : $"agent {agent} is not packed in partition {_setup.Index} of run {_setup.RunId}");
+        }
+
+        return Task.FromResult(AgentSnapshots.Of(agent, _neighbours[local], _lastRounds[local], mind));
     }
 
     public Task DeliverAsync(int epoch, int round, MessageBatch batch)

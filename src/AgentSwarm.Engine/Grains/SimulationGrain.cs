@@ -59,7 +59,11 @@ internal sealed partial class SimulationGrain(
         }
 
         var partitions = spec.Partitions > 0 ? spec.Partitions : options.Value.PartitionsFor(spec.Agents);
-        spec = spec with { Partitions = Math.Min(partitions, spec.Agents) };
+        spec = spec with
+        {
+            Partitions = Math.Min(partitions, spec.Agents),
+            Hosting = spec.Hosting == AgentHosting.Auto ? policies.Get(spec.Policy.Name).DefaultHosting : spec.Hosting,
+        };
         if (spec.Log is { Directory: { } directory } log && !Path.IsPathRooted(directory))
         {
             // A cluster run's log goes under the log root every silo shares.
@@ -162,6 +166,11 @@ internal sealed partial class SimulationGrain(
         if (spec.Rounds <= 0)
         {
             return $"rounds must be at least 1 (got {spec.Rounds})";
+        }
+
+        if (!Enum.IsDefined(spec.Hosting))
+        {
+            return $"unknown hosting '{spec.Hosting}' (expected grain or packed)";
         }
 
         if (spec.Partitions < 0)
@@ -442,11 +451,7 @@ internal sealed partial class SimulationGrain(
     {
         var graph = TopologyBuilder.Build(spec.Topology, spec.Agents, spec.Seed);
         var count = spec.Partitions;
-        var bounds = new int[count + 1];
-        for (var p = 0; p <= count; p++)
-        {
-            bounds[p] = (int)((long)spec.Agents * p / count);
-        }
+        var bounds = spec.PartitionBounds();
 
         var setups = new PartitionSetup[count];
         for (var p = 0; p < count; p++)

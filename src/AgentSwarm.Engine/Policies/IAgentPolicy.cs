@@ -1,3 +1,4 @@
+using AgentSwarm.Abstractions;
 using AgentSwarm.Engine.Scenarios;
 
 namespace AgentSwarm.Engine.Policies;
@@ -9,6 +10,9 @@ public interface IAgentPolicy
 
     /// <summary>Agents in flight across the whole run when the policy spec leaves concurrency at 0.</summary>
     int DefaultRunConcurrency { get; }
+
+    /// <summary>How a run with this policy hosts its agents when the run leaves it to the engine (see the README for why).</summary>
+    AgentHosting DefaultHosting => AgentHosting.Packed;
 
     ValueTask<AgentDecision> DecideAsync(IAgentMind mind, AgentTurn turn, CancellationToken cancellationToken);
 }

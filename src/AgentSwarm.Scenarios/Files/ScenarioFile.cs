@@ -16,7 +16,8 @@ public sealed record RunOverrides(
     int? Partitions = null,
     TimeSpan? Latency = null,
     int? Concurrency = null,
-    IReadOnlyList<string>? Llm = null);
+    IReadOnlyList<string>? Llm = null,
+    string? Hosting = null);
 
 /// <summary>
 /// Reads a scenario file (YAML, plain data) into a validated <see cref="RunSpec"/>. Every mistake becomes a
@@ -24,7 +25,7 @@ public sealed record RunOverrides(
 /// </summary>
 public static class ScenarioFile
 {
-    private static readonly string[] CommonFields = ["scenario", "description", "agents", "rounds", "seed", "partitions", "policy", "topology", "llm"];
+    private static readonly string[] CommonFields = ["scenario", "description", "agents", "rounds", "seed", "partitions", "hosting", "policy", "topology", "llm"];
 
     private static readonly Dictionary<string, TopologyKind> TopologyNames = new()
     {
@@ -89,9 +90,10 @@ public static class ScenarioFile
         var seed = overrides.Seed ?? root.UInt64("seed", 42);
         var partitions = Override(file, "--partitions", overrides.Partitions, root.Int("partitions", 0, 0, 4096), 0, 4096);
         var policy = ApplyOverrides(ReadPolicy(root) with { Llm = ReadLlm(root.Section("llm")) }, overrides, file);
+        var hosting = ReadHosting(root, overrides, file);
         if (agentsnet)
         {
-            return AgentsNetFileReader.Read(root, file, overrides, seed, partitions, policy);
+            return AgentsNetFileReader.Read(root, file, overrides, seed, partitions, policy) with { Hosting = hosting };
         }
 
         var swarm = scenario == SwarmBench.SwarmBenchScenario.ScenarioName;
@@ -105,7 +107,27 @@ public static class ScenarioFile
             _ => throw root.Error("scenario", $"no reader for scenario '{scenario}'"),
         };
 
-        return new RunSpec(scenario, agents, rounds, seed, policy, partitions, topology, config);
+        return new RunSpec(scenario, agents, rounds, seed, policy, partitions, topology, config, Hosting: hosting);
+    }
+
+    private static readonly Dictionary<string, AgentHosting> HostingNames = new(StringComparer.Ordinal)
+    {
+        ["auto"] = AgentHosting.Auto,
+        ["grain"] = AgentHosting.Grain,
+        ["packed"] = AgentHosting.Packed,
+    };
+
+    /// <summary>`hosting: grain | packed` (default auto: the policy's choice); --hosting overrides it.</summary>
+    private static AgentHosting ReadHosting(YamlSection root, RunOverrides overrides, string file)
+    {
+        if (overrides.Hosting is { } name)
+        {
+            return HostingNames.TryGetValue(name, out var hosting)
+                ? hosting
+                : throw new ScenarioFileException(file, 0, 0, "--hosting", $"unknown hosting '{name}' (expected one of: {string.Join(", ", HostingNames.Keys)})");
+        }
+
+        return root.Choice("hosting", AgentHosting.Auto, HostingNames);
     }
 
     private static PolicySpec ApplyOverrides(PolicySpec policy, RunOverrides overrides, string file)
