@@ -3,7 +3,7 @@ using AgentSwarm.Scenarios.GuessTwoThirds;
 
 namespace AgentSwarm.Engine.Tests;
 
-/// <summary>The same run on one silo and on three gives the same numbers, bit for bit.</summary>
+/// <summary>The same run on one silo and on three, packed or as grains, gives the same numbers, bit for bit.</summary>
 [Collection(ThreeSiloCollection.Name)]
 public sealed class ThreeSiloTests(ThreeSiloFixture three)
 {
@@ -29,10 +29,16 @@ public sealed class ThreeSiloTests(ThreeSiloFixture three)
         var spec = new RunSpec(
             GuessTwoThirdsScenario.ScenarioName, 2000, 4, 99, PolicySpec.Heuristic, 12,
             new TopologySpec(TopologyKind.WattsStrogatz, Degree: 4, Rewire: 0.3),
-            GuessTwoThirdsConfig.Default with { Messaging = GuessMessaging.Neighbours, InvalidShare = 0.02 });
+            GuessTwoThirdsConfig.Default with { Messaging = GuessMessaging.Neighbours, InvalidShare = 0.02 },
+            HostingTests.HashOnly);
 
-        var (oneStatus, oneRounds) = await one.RunAsync(spec);
-        var (threeStatus, threeRounds) = await three.RunAsync(spec);
+        var (oneStatus, oneRounds) = await one.RunAsync(spec with { Hosting = AgentHosting.Grain });
+        var (threeStatus, threeRounds) = await three.RunAsync(spec with { Hosting = AgentHosting.Packed });
+        var (_, threeGrainRounds) = await three.RunAsync(spec with { Hosting = AgentHosting.Grain });
+        var (_, onePackedRounds) = await one.RunAsync(spec with { Hosting = AgentHosting.Packed, Partitions = 5 });
+        HostingTests.AssertSameRounds(oneRounds, threeRounds, "one silo grains vs three silos packed");
+        HostingTests.AssertSameRounds(oneRounds, threeGrainRounds, "one silo grains vs three silos grains");
+        HostingTests.AssertSameRounds(oneRounds, onePackedRounds, "one silo grains vs one silo packed");
 
         Assert.Equal(SimulationState.Completed, oneStatus.State);
         Assert.Equal(SimulationState.Completed, threeStatus.State);

@@ -39,9 +39,9 @@ public sealed class InferenceClusterFixture : IAsyncLifetime
         await Cluster.DisposeAsync();
     }
 
-    public async Task<(SimulationStatus Status, RoundResult[] Rounds, LlmRunStats? Llm)> RunAsync(RunSpec spec)
+    public async Task<(SimulationStatus Status, RoundResult[] Rounds, LlmRunStats? Llm)> RunAsync(RunSpec spec, string? runId = null)
     {
-        var runId = "llm-" + Guid.NewGuid().ToString("N")[..12];
+        runId ??= "llm-" + Guid.NewGuid().ToString("N")[..12];
         var simulation = Cluster.Client.GetGrain<ISimulationGrain>(runId);
         await simulation.StartAsync(spec);
         using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(3));

@@ -1,0 +1,154 @@
+using AgentSwarm.Abstractions;
+using AgentSwarm.Scenarios.AgentsNet;
+using AgentSwarm.Scenarios.GuessTwoThirds;
+
+namespace AgentSwarm.Engine.Tests;
+
+/// <summary>
+/// Packed hosting (minds in their partition) and grain hosting (an activation per agent) run the same mind and
+/// policy code: every round's statistics and state hash (every agent's action and every message it sent) agree,
+/// whatever the partition count.
+/// </summary>
+[Collection(OneSiloCollection.Name)]
+public sealed class HostingTests(OneSiloFixture fixture)
+{
+    /// <summary>A log spec with no folder: nothing is written, but partitions hash every agent's action and messages.</summary>
+    internal static readonly RunLogSpec HashOnly = new(Directory: null);
+
+    internal static void AssertSameRounds(RoundResult[] expected, RoundResult[] actual, string where)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var r = 0; r < expected.Length; r++)
+        {
+            var e = expected[r];
+            var a = actual[r];
+            Assert.True(e.StateHash != 0, $"{where}: round {r + 1} has no state hash to compare");
+            Assert.True(e.StateHash == a.StateHash, $"{where}: round {r + 1} state hash {e.StateHash:x16} vs {a.StateHash:x16}");
+            Assert.Equal(e.AgentSteps, a.AgentSteps);
+            Assert.Equal(e.Messages, a.Messages);
+            Assert.Equal(e.DroppedMessages, a.DroppedMessages);
+            var ec = e.Stats.Columns();
+            var ac = a.Stats.Columns();
+            Assert.Equal(ec.Count, ac.Count);
+            for (var i = 0; i < ec.Count; i++)
+            {
+                Assert.True(
+                    BitConverter.DoubleToInt64Bits(ec[i].Value) == BitConverter.DoubleToInt64Bits(ac[i].Value),
+                    $"{where}: round {r + 1} {ec[i].Key}: {ec[i].Value:R} vs {ac[i].Value:R}");
+            }
+        }
+    }
+
+    [Fact]
+    public async Task GuessTwoThirdsGivesTheSameRoundsPackedAndAsGrainsOnAnyPartitionCount()
+    {
+        var spec = new RunSpec(
+            GuessTwoThirdsScenario.ScenarioName, 2500, 4, 5, PolicySpec.Heuristic, 5,
+            new TopologySpec(TopologyKind.WattsStrogatz, Degree: 4, Rewire: 0.2),
+            GuessTwoThirdsConfig.Default with { Messaging = GuessMessaging.Neighbours, InvalidShare = 0.03 },
+            HashOnly);
+
+        var (grainStatus, grain) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Grain });
+        var (_, packed) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed });
+        var (_, packedMany) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed, Partitions = 37 });
+
+        Assert.Equal(SimulationState.Completed, grainStatus.State);
+        Assert.True(grain[0].Messages > 5000, "agents should message their neighbours");
+        AssertSameRounds(grain, packed, "grain vs packed");
+        AssertSameRounds(grain, packedMany, "grain vs packed on 37 partitions");
+    }
+
+    [Fact]
+    public async Task AgentsNetClassicalAgentsAnswerTheSamePackedAndAsGrains()
+    {
+        var graph = AgentsNetGraphs.Generate("ws", 300, 2);
+        foreach (var task in new[] { AgentsNetTask.LeaderElection, AgentsNetTask.Matching, AgentsNetTask.Coloring })
+        {
+            // Matching and colouring agents go idle: packed partitions must skip and keep them exactly as grains do.
+            var spec = AgentsNetRun.Spec(task, graph, PolicySpec.Heuristic, seed: 3, partitions: 3) with { Log = HashOnly };
+            var (_, grain) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Grain });
+            var (_, packed) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed, Partitions = 7 });
+
+            AssertSameRounds(grain, packed, task.ToString());
+            var grainResult = AgentsNetRun.Result(graph, spec, grain, "classical");
+            var packedResult = AgentsNetRun.Result(graph, spec, packed, "classical");
+            Assert.True(packedResult.Solved, $"{task}: score {packedResult.Score}");
+            Assert.Equal(grainResult.Answers, packedResult.Answers);
+            Assert.True(grain.Sum(r => r.AgentSteps) < (long)graph.NodeCount * grain.Length || task == AgentsNetTask.LeaderElection,
+                $"{task}: idle agents should have been skipped");
+        }
+    }
+
+    [Fact]
+    public async Task APackedAgentIsAddressableAsAGrainAndShowsWhatAGrainHostedOneShows()
+    {
+        var spec = new RunSpec(
+            GuessTwoThirdsScenario.ScenarioName, 400, 3, 9, PolicySpec.Heuristic, 4,
+            new TopologySpec(TopologyKind.Ring, Degree: 2),
+            GuessTwoThirdsConfig.Default with { Messaging = GuessMessaging.Neighbours });
+
+        var snapshots = new List<AgentSnapshot[]>();
+        foreach (var hosting in new[] { AgentHosting.Grain, AgentHosting.Packed })
+        {
+            var runId = "hosting-" + Guid.NewGuid().ToString("N")[..8];
+            var simulation = fixture.Client.GetGrain<ISimulationGrain>(runId);
+            await simulation.StartAsync(spec with { Hosting = hosting });
+            var status = await ClusterFixture.WaitAsync(simulation, s => s.State != SimulationState.Running, TimeSpan.FromMinutes(1));
+            Assert.Equal(SimulationState.Completed, status.State);
+            Assert.Equal(hosting, (await simulation.GetInfoAsync())!.Spec.Hosting);
+
+            // First, last and partition edges: agent 99 is the last of partition 0, agent 100 the first of partition 1.
+            int[] picks = [0, 99, 100, 257, 399];
+            snapshots.Add(await Task.WhenAll(picks.Select(i => fixture.Client.GetGrain<IAgentGrain>(i, runId).GetSnapshotAsync())));
+        }
+
+        var (grain, packed) = (snapshots[0], snapshots[1]);
+        for (var i = 0; i < grain.Length; i++)
+        {
+            Assert.Equal(grain[i].Index, packed[i].Index);
+            Assert.Equal(grain[i].Neighbours, packed[i].Neighbours);
+            Assert.Equal(3, packed[i].LastRound);
+            Assert.Equal(grain[i].LastRound, packed[i].LastRound);
+            Assert.Equal(3, packed[i].Memory.Length);
+            Assert.Equal(grain[i].Memory, packed[i].Memory);
+        }
+    }
+
+    [Fact]
+    public async Task AutomaticHostingPacksHeuristicAgents()
+    {
+        var runId = "auto-" + Guid.NewGuid().ToString("N")[..8];
+        var simulation = fixture.Client.GetGrain<ISimulationGrain>(runId);
+        await simulation.StartAsync(new RunSpec(GuessTwoThirdsScenario.ScenarioName, 10, 1, 1, PolicySpec.Heuristic, 0, TopologySpec.None, GuessTwoThirdsConfig.Default));
+        await ClusterFixture.WaitAsync(simulation, s => s.State != SimulationState.Running, TimeSpan.FromMinutes(1));
+        Assert.Equal(AgentHosting.Packed, (await simulation.GetInfoAsync())!.Spec.Hosting);
+    }
+
+    [Theory]
+    [InlineData(10, 3)]
+    [InlineData(1000, 64)]
+    [InlineData(7, 7)]
+    [InlineData(3, 2)]
+    [InlineData(1_000_003, 37)]
+    public void EveryAgentBelongsToThePartitionWhoseBoundsHoldIt(int agents, int partitions)
+    {
+        var spec = new RunSpec(GuessTwoThirdsScenario.ScenarioName, agents, 1, 1, PolicySpec.Heuristic, partitions, TopologySpec.None, GuessTwoThirdsConfig.Default);
+        var bounds = spec.PartitionBounds();
+        Assert.Equal(0, bounds[0]);
+        Assert.Equal(agents, bounds[^1]);
+        for (var p = 0; p < partitions; p++)
+        {
+            for (var a = bounds[p]; a < bounds[p + 1]; a += Math.Max(1, (bounds[p + 1] - bounds[p]) / 5))
+            {
+                Assert.Equal(p, spec.PartitionOf(a));
+            }
+
+            if (bounds[p + 1] > bounds[p])
+            {
+                Assert.Equal(p, spec.PartitionOf(bounds[p + 1] - 1));
+            }
+        }
+
+        Assert.Throws<ArgumentOutOfRangeException>(() => spec.PartitionOf(agents));
+    }
+}
