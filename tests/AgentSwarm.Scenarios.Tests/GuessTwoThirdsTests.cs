@@ -53,7 +53,7 @@ public sealed class GuessTwoThirdsTests
         var partial = (GuessPartial)scenario.Reduce(context, 0, [new(50), new(double.NaN), new(-1), new(100.5), new(100), new(0)]);
         Assert.Equal(3, partial.Invalid);
         Assert.Equal(Ticks(0, 50, 100), partial.SortedTicks);
-        var stats = (GuessRoundStats)scenario.Merge(context, [partial, new GuessPartial([], 1)]);
+        var stats = (GuessRoundStats)scenario.Merge(context, [partial, GuessStatistics.Partial(Config, [], 1)]);
         Assert.Equal(3, stats.Count);
         Assert.Equal(4, stats.Invalid);
         Assert.Equal(new GuessBroadcast(stats.Target), scenario.NextBroadcast(context, stats));
@@ -65,17 +65,48 @@ public sealed class GuessTwoThirdsTests
         var scenario = new GuessTwoThirdsScenario();
         var previous = new GuessBroadcast(12);
         var context = new RoundContext("r", 2, 1, scenario.Name, Config, PolicySpec.Heuristic, previous);
-        var stats = (GuessRoundStats)scenario.Merge(context, [new GuessPartial([], 5)]);
+        var stats = (GuessRoundStats)scenario.Merge(context, [GuessStatistics.Partial(Config, [], 5)]);
         Assert.True(double.IsNaN(stats.Target));
         Assert.Same(previous, scenario.NextBroadcast(context, stats));
     }
 
-    [Fact]
-    public void MergingSortedRunsGivesOneSortedRun()
+    [Theory]
+    [InlineData(3, 9, 200, 1000)]
+    [InlineData(4, 30, 50, 7)]      // few distinct values: ties at the median and at the target
+    [InlineData(5, 2, 1, 1)]
+    [InlineData(6, 64, 400, 100_000)]
+    public void StatisticsOverPartitionsRunsEqualThoseOfOneMergedRun(int seed, int partitions, int maxPerPartition, int distinct)
     {
-        var rng = new Random(3);
-        var runs = Enumerable.Range(0, 9).Select(_ => Enumerable.Range(0, rng.Next(0, 200)).Select(_ => (long)rng.Next(0, 1000)).Order().ToArray()).ToArray();
-        Assert.Equal(runs.SelectMany(r => r).Order().ToArray(), GuessStatistics.MergeSorted(runs));
+        var rng = new Random(seed);
+        var config = Config with { HistogramBins = 9 };
+        var runs = Enumerable.Range(0, partitions)
+            .Select(_ => Enumerable.Range(0, rng.Next(0, maxPerPartition + 1)).Select(_ => GuessStatistics.ToTicks(config.Max * rng.Next(0, distinct) / distinct)).ToArray())
+            .ToArray();
+        var parts = runs.Select((r, i) => GuessStatistics.Partial(config, [.. r], i % 3)).ToArray();
+
+        var split = GuessStatistics.Compute(config, parts, parts.Sum(p => (long)p.Invalid));
+        var whole = GuessStatistics.Compute(config, runs.SelectMany(r => r).Order().ToArray(), parts.Sum(p => (long)p.Invalid));
+
+        Assert.Equal(whole.Count, split.Count);
+        Assert.Equal(whole.Columns().Select(c => BitConverter.DoubleToInt64Bits(c.Value)), split.Columns().Select(c => BitConverter.DoubleToInt64Bits(c.Value)));
+        Assert.Equal(whole.WinningGuess, split.WinningGuess);
+        Assert.Equal(whole.Winners, split.Winners);
+        Assert.Equal(whole.Histogram, split.Histogram);
+
+        // And against a brute-force reading of all guesses together.
+        var all = runs.SelectMany(r => r).Order().ToArray();
+        if (all.Length > 0)
+        {
+            var n = all.Length;
+            var median = n % 2 == 1 ? GuessStatistics.FromTicks(all[n / 2]) : ((double)all[n / 2 - 1] + all[n / 2]) / 2 / GuessStatistics.TickScale;
+            Assert.Equal(BitConverter.DoubleToInt64Bits(median), BitConverter.DoubleToInt64Bits(split.Median));
+            var targetTicks = split.Target * GuessStatistics.TickScale;
+            var best = all.Min(t => Math.Abs(t - targetTicks));
+            Assert.Equal(GuessStatistics.FromTicks(all.First(t => Math.Abs(t - targetTicks) == best)), split.WinningGuess);
+            Assert.Equal(all.Count(t => Math.Abs(t - targetTicks) == best), split.Winners);
+            Assert.Equal(GuessStatistics.FromTicks(all[0]), split.Min);
+            Assert.Equal(GuessStatistics.FromTicks(all[^1]), split.Max);
+        }
     }
 
     [Fact]

@@ -18,36 +18,76 @@ public static class GuessStatistics
     public static double FromTicks(long ticks) => ticks / TickScale;
 
     /// <summary>Statistics of valid guesses given as ascending ticks.</summary>
-    public static GuessRoundStats Compute(GuessTwoThirdsConfig config, ReadOnlySpan<long> sortedTicks, long invalid)
-    {
-        var n = sortedTicks.Length;
-        var histogram = new long[config.HistogramBins];
-        if (n == 0)
-        {
-            return new GuessRoundStats(double.NaN, 0, invalid, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, histogram);
-        }
+    public static GuessRoundStats Compute(GuessTwoThirdsConfig config, long[] sortedTicks, long invalid) =>
+        Compute(config, [Partial(config, sortedTicks, 0)], invalid);
 
+    /// <summary>A partition's partial: its guesses' ticks (sorted here, in place), sums and histogram.</summary>
+    public static GuessPartial Partial(GuessTwoThirdsConfig config, long[] ticks, int invalid)
+    {
+        Array.Sort(ticks);
         Int128 sum = 0;
         Int128 sumSquares = 0;
+        var histogram = new long[config.HistogramBins];
         var binWidth = config.Max * TickScale / config.HistogramBins;
-        foreach (var t in sortedTicks)
+        foreach (var t in ticks)
         {
             sum += t;
             sumSquares += (Int128)t * t;
             histogram[Math.Min(config.HistogramBins - 1, (int)(t / binWidth))]++;
         }
 
+        return new GuessPartial(ticks, invalid, sum, sumSquares, histogram);
+    }
+
+    /// <summary>
+    /// The round's statistics from every partition's partial. Order statistics (median, closest guess) are found by
+    /// searching the sorted runs where they are, never by merging them, so the controller's share of a round is
+    /// O(partitions x log agents) besides adding up the sums; the result is the same as on one merged run, bit for bit.
+    /// </summary>
+    public static GuessRoundStats Compute(GuessTwoThirdsConfig config, IReadOnlyList<GuessPartial> parts, long invalid)
+    {
+        long n = 0;
+        Int128 sum = 0;
+        Int128 sumSquares = 0;
+        var histogram = new long[config.HistogramBins];
+        long min = long.MaxValue, max = long.MinValue;
+        foreach (var part in parts)
+        {
+            var run = part.SortedTicks;
+            if (run.Length == 0)
+            {
+                continue;
+            }
+
+            n += run.Length;
+            sum += part.Sum;
+            sumSquares += part.SumSquares;
+            for (var b = 0; b < histogram.Length; b++)
+            {
+                histogram[b] += part.Histogram[b];
+            }
+
+            min = Math.Min(min, run[0]);
+            max = Math.Max(max, run[^1]);
+        }
+
+        if (n == 0)
+        {
+            return new GuessRoundStats(double.NaN, 0, invalid, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, 0, histogram);
+        }
+
+        var runs = parts.Select(p => p.SortedTicks).Where(r => r.Length > 0).ToArray();
         var mean = (double)sum / n / TickScale;
         var median = n % 2 == 1
-            ? FromTicks(sortedTicks[n / 2])
-            : ((double)sortedTicks[n / 2 - 1] + sortedTicks[n / 2]) / 2 / TickScale;
+            ? FromTicks(Select(runs, n / 2, min, max))
+            : ((double)Select(runs, n / 2 - 1, min, max) + Select(runs, n / 2, min, max)) / 2 / TickScale;
 
         // n * sum(x^2) - (sum x)^2 can pass 128 bits at 100M agents: combine in BigInteger, once per round.
         var spread = (BigInteger)n * (BigInteger)sumSquares - (BigInteger)sum * (BigInteger)sum;
         var std = Math.Sqrt((double)spread) / n / TickScale;
         var target = config.TargetFor(mean);
 
-        var (winningTicks, winners) = Closest(sortedTicks, target * TickScale);
+        var (winningTicks, winners) = Closest(runs, target * TickScale);
         return new GuessRoundStats(
             target,
             n,
@@ -55,48 +95,89 @@ public static class GuessStatistics
             mean,
             median,
             std,
-            FromTicks(sortedTicks[0]),
-            FromTicks(sortedTicks[^1]),
+            FromTicks(min),
+            FromTicks(max),
             FromTicks(winningTicks),
             winners,
             histogram);
     }
 
-    /// <summary>The guess closest to the target (the lower one on a tie of distance) and how many agents share the least distance.</summary>
-    private static (long Ticks, long Count) Closest(ReadOnlySpan<long> sorted, double targetTicks)
+    /// <summary>The k-th smallest (0-based) of all the runs' values: the least value v with more than k values at most v.</summary>
+    private static long Select(long[][] runs, long k, long lo, long hi)
     {
-        var at = LowerBound(sorted, targetTicks);
-        var best = double.PositiveInfinity;
-        for (var i = Math.Max(0, at - 1); i <= Math.Min(sorted.Length - 1, at); i++)
+        while (lo < hi)
         {
-            best = Math.Min(best, Math.Abs(sorted[i] - targetTicks));
+            var mid = lo + ((hi - lo) >> 1);
+            long atMost = 0;
+            foreach (var run in runs)
+            {
+                atMost += UpperBound(run, mid);
+            }
+
+            if (atMost > k)
+            {
+                hi = mid;
+            }
+            else
+            {
+                lo = mid + 1;
+            }
         }
 
+        return lo;
+    }
+
+    /// <summary>
+    /// The guess closest to the target (the lower one on a tie of distance) and how many agents share the least
+    /// distance: the candidates are the largest value below the target and the smallest at or above it, over all runs.
+    /// </summary>
+    private static (long Ticks, long Count) Closest(long[][] runs, double targetTicks)
+    {
+        long? below = null, above = null;
+        foreach (var run in runs)
+        {
+            var at = LowerBound(run, targetTicks);
+            if (at > 0 && (below is null || run[at - 1] > below))
+            {
+                below = run[at - 1];
+            }
+
+            if (at < run.Length && (above is null || run[at] < above))
+            {
+                above = run[at];
+            }
+        }
+
+        var best = Math.Min(
+            below is { } b ? Math.Abs(b - targetTicks) : double.PositiveInfinity,
+            above is { } a ? Math.Abs(a - targetTicks) : double.PositiveInfinity);
         long winningTicks = 0;
         long count = 0;
         var first = true;
-        foreach (var candidate in new[] { at - 1, at })
+        foreach (var candidate in new[] { below, above })
         {
-            if (candidate < 0 || candidate >= sorted.Length || Math.Abs(sorted[candidate] - targetTicks) != best)
+            if (candidate is not { } value || Math.Abs(value - targetTicks) != best)
             {
                 continue;
             }
 
-            var value = sorted[candidate];
             if (first)
             {
                 winningTicks = value;
                 first = false;
             }
 
-            count += EqualRange(sorted, value);
+            foreach (var run in runs)
+            {
+                count += UpperBound(run, value) - LowerBound(run, value);
+            }
         }
 
         return (winningTicks, count);
     }
 
     /// <summary>First index whose value is >= x.</summary>
-    private static int LowerBound(ReadOnlySpan<long> sorted, double x)
+    private static int LowerBound(long[] sorted, double x)
     {
         int lo = 0, hi = sorted.Length;
         while (lo < hi)
@@ -115,59 +196,23 @@ public static class GuessStatistics
         return lo;
     }
 
-    private static long EqualRange(ReadOnlySpan<long> sorted, long value)
+    /// <summary>First index whose value is > x.</summary>
+    private static int UpperBound(long[] sorted, long x)
     {
-        var start = LowerBound(sorted, value);
-        var end = start;
-        while (end < sorted.Length && sorted[end] == value)
+        int lo = 0, hi = sorted.Length;
+        while (lo < hi)
         {
-            end++;
-        }
-
-        return end - start;
-    }
-
-    /// <summary>Merges ascending runs into one ascending array.</summary>
-    public static long[] MergeSorted(IReadOnlyList<long[]> runs)
-    {
-        var total = 0;
-        foreach (var run in runs)
-        {
-            total = checked(total + run.Length);
-        }
-
-        var merged = new long[total];
-        var queue = new PriorityQueue<int, long>(runs.Count);
-        var positions = new int[runs.Count];
-        for (var r = 0; r < runs.Count; r++)
-        {
-            if (runs[r].Length > 0)
+            var mid = (lo + hi) >>> 1;
+            if (sorted[mid] <= x)
             {
-                queue.Enqueue(r, runs[r][0]);
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
             }
         }
 
-        var write = 0;
-        while (queue.TryDequeue(out var r, out var value))
-        {
-            merged[write++] = value;
-            var next = ++positions[r];
-            var run = runs[r];
-
-            // Copy a stretch of this run while it stays below every other run's head: cheap when runs barely overlap.
-            var limit = queue.TryPeek(out _, out var head) ? head : long.MaxValue;
-            while (next < run.Length && run[next] <= limit)
-            {
-                merged[write++] = run[next++];
-            }
-
-            positions[r] = next;
-            if (next < run.Length)
-            {
-                queue.Enqueue(r, run[next]);
-            }
-        }
-
-        return merged;
+        return lo;
     }
 }

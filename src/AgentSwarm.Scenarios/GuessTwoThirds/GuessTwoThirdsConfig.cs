@@ -127,9 +127,12 @@ public sealed record GuessTwoThirdsConfig(
 [GenerateSerializer, Immutable, Alias("agentswarm.guess-broadcast")]
 public sealed record GuessBroadcast(double PreviousTarget) : ScenarioBroadcast;
 
-/// <summary>One partition's valid guesses, as sorted fixed-point ticks, plus how many it dropped.</summary>
+/// <summary>
+/// One partition's valid guesses, as sorted fixed-point ticks, plus how many it dropped, and their exact sums and
+/// histogram (so the controller adds partials up instead of walking every guess again).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("agentswarm.guess-partial")]
-public sealed record GuessPartial(long[] SortedTicks, int Invalid) : RoundPartial;
+public sealed record GuessPartial(long[] SortedTicks, int Invalid, Int128 Sum, Int128 SumSquares, long[] Histogram) : RoundPartial;
 
 /// <summary>A round of guess-2/3: AgentScope's win, cnt, avg, med, std, max, min, plus the histogram.</summary>
 /// <param name="Target">The winning number: Offset + Ratio x Mean (NaN when no guess was valid).</param>

@@ -32,15 +32,13 @@ public sealed class GuessTwoThirdsScenario : IScenario
         }
 
         Array.Resize(ref ticks, valid);
-        Array.Sort(ticks);
-        return new GuessPartial(ticks, actions.Length - valid);
+        return GuessStatistics.Partial(Config(context), ticks, actions.Length - valid);
     }
 
     public RoundStats Merge(RoundContext context, IReadOnlyList<RoundPartial> partials)
     {
         var parts = partials.Cast<GuessPartial>().ToArray();
-        var merged = GuessStatistics.MergeSorted(parts.Select(p => p.SortedTicks).ToArray());
-        return GuessStatistics.Compute(Config(context), merged, parts.Sum(p => (long)p.Invalid));
+        return GuessStatistics.Compute(Config(context), parts, parts.Sum(p => (long)p.Invalid));
     }
 
     public ScenarioBroadcast? NextBroadcast(RoundContext context, RoundStats stats) =>
