@@ -109,6 +109,20 @@ public sealed class GuessTwoThirdsTests
         }
     }
 
+    [Theory]
+    [InlineData(5000, 100.0)]
+    [InlineData(100_000, 100.0)]
+    [InlineData(70_000, 1e9)]   // a wide range: more digits than guesses up to 100 need
+    [InlineData(9000, 0.001)]   // a narrow one: a single digit
+    public void TicksSortLikeAComparisonSort(int count, double max)
+    {
+        var rng = new Random(count);
+        var ticks = Enumerable.Range(0, count).Select(_ => GuessStatistics.ToTicks(Math.Round(rng.NextDouble() * max, rng.Next(0, 4)))).ToArray();
+        var expected = ticks.Order().ToArray();
+        GuessStatistics.SortTicks(ticks);
+        Assert.Equal(expected, ticks);
+    }
+
     [Fact]
     public void LevelKPlayersWithoutNoiseAnswerRatioToTheKTimesHalfTheMaximum()
     {

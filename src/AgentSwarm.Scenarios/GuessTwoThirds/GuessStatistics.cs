@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 
 namespace AgentSwarm.Scenarios.GuessTwoThirds;
@@ -24,7 +25,7 @@ public static class GuessStatistics
     /// <summary>A partition's partial: its guesses' ticks (sorted here, in place), sums and histogram.</summary>
     public static GuessPartial Partial(GuessTwoThirdsConfig config, long[] ticks, int invalid)
     {
-        Array.Sort(ticks);
+        SortTicks(ticks);
         Int128 sum = 0;
         Int128 sumSquares = 0;
         var histogram = new long[config.HistogramBins];
@@ -37,6 +38,70 @@ public static class GuessStatistics
         }
 
         return new GuessPartial(ticks, invalid, sum, sumSquares, histogram);
+    }
+
+    /// <summary>
+    /// Sorts non-negative ticks ascending: a least-significant-digit radix sort over as many 11-bit digits as the
+    /// largest value needs (four for guesses up to 100), several times faster than a comparison sort at a partition's
+    /// hundred thousand guesses, which is most of a reduction's cost.
+    /// </summary>
+    public static void SortTicks(long[] ticks)
+    {
+        const int DigitBits = 11;
+        const int Mask = (1 << DigitBits) - 1;
+        long any = 0;
+        foreach (var t in ticks)
+        {
+            any |= t;
+        }
+
+        if (ticks.Length < 4096 || any < 0)
+        {
+            Array.Sort(ticks);
+            return;
+        }
+
+        var bits = 64 - BitOperations.LeadingZeroCount((ulong)any);
+        var scratch = ArrayPool<long>.Shared.Rent(ticks.Length);
+        try
+        {
+            var counts = new int[1 << DigitBits];
+            var from = ticks;
+            var to = scratch;
+            for (var shift = 0; shift < bits; shift += DigitBits)
+            {
+                Array.Clear(counts);
+                for (var i = 0; i < ticks.Length; i++)
+                {
+                    counts[(int)(from[i] >> shift) & Mask]++;
+                }
+
+                var start = 0;
+                for (var d = 0; d < counts.Length; d++)
+                {
+                    var count = counts[d];
+                    counts[d] = start;
+                    start += count;
+                }
+
+                for (var i = 0; i < ticks.Length; i++)
+                {
+                    var t = from[i];
+                    to[counts[(int)(t >> shift) & Mask]++] = t;
+                }
+
+                (from, to) = (to, from);
+            }
+
+            if (!ReferenceEquals(from, ticks))
+            {
+                Array.Copy(from, ticks, ticks.Length);
+            }
+        }
+        finally
+        {
+            ArrayPool<long>.Shared.Return(scratch);
+        }
     }
 
     /// <summary>

@@ -21,17 +21,25 @@ public sealed class GuessTwoThirdsScenario : IScenario
     public RoundPartial Reduce(RoundContext context, int firstAgent, ReadOnlySpan<AgentAction> actions)
     {
         var max = Config(context).Max;
-        var ticks = new long[actions.Length];
         var valid = 0;
         foreach (var action in actions)
         {
             if (GuessStatistics.IsValid(action.Number, max))
             {
-                ticks[valid++] = GuessStatistics.ToTicks(action.Number);
+                valid++;
             }
         }
 
-        Array.Resize(ref ticks, valid);
+        var ticks = new long[valid];
+        var next = 0;
+        foreach (var action in actions)
+        {
+            if (GuessStatistics.IsValid(action.Number, max))
+            {
+                ticks[next++] = GuessStatistics.ToTicks(action.Number);
+            }
+        }
+
         return GuessStatistics.Partial(Config(context), ticks, actions.Length - valid);
     }
 
