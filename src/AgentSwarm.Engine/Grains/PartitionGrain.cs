@@ -571,9 +571,10 @@ internal sealed partial class PartitionGrain(
 
     private int Concurrency(RunSpec spec, int count)
     {
+        var policy = policies.Get(spec.Policy.Name);
         var perRun = spec.Policy.Concurrency > 0
             ? spec.Policy.Concurrency
-            : policies.Get(spec.Policy.Name).DefaultRunConcurrency;
+            : _minds is not null ? policy.PackedRunConcurrency : policy.DefaultRunConcurrency;
         var partitions = Math.Max(1, spec.Partitions);
         return Math.Clamp((perRun + partitions - 1) / partitions, 1, Math.Max(1, count));
     }

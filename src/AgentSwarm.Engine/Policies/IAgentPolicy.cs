@@ -11,6 +11,9 @@ public interface IAgentPolicy
     /// <summary>Agents in flight across the whole run when the policy spec leaves concurrency at 0.</summary>
     int DefaultRunConcurrency { get; }
 
+    /// <summary>Agents in flight across the whole run when they are packed in their partitions (no grain call each).</summary>
+    int PackedRunConcurrency => DefaultRunConcurrency;
+
     /// <summary>How a run with this policy hosts its agents when the run leaves it to the engine (see the README for why).</summary>
     AgentHosting DefaultHosting => AgentHosting.Packed;
 
@@ -48,6 +51,9 @@ public sealed class DummyLatencyPolicy(TimeProvider time) : IAgentPolicy
     public string Name => Abstractions.PolicyNames.DummyLatency;
 
     public int DefaultRunConcurrency => 100_000;
+
+    /// <summary>Every agent waits at once: a packed agent's wait is one timer, not a grain call held open.</summary>
+    public int PackedRunConcurrency => Abstractions.RunSpec.MaxAgents;
 
     public async ValueTask<AgentDecision> DecideAsync(IAgentMind mind, AgentTurn turn, CancellationToken cancellationToken)
     {
