@@ -87,6 +87,20 @@ public sealed class AgentsNetTests
     }
 
     [Fact]
+    public void ADiameterSearchOutOfBudgetGivesAProvenUpperBound()
+    {
+        var graph = AgentsNetGraphs.ConnectedWattsStrogatz(1000, 4, 0.4, 1);
+        var exact = NaiveDiameter(graph);
+        var (one, searches, settled) = Diameter.Bounded(graph, 1);
+        Assert.False(settled);
+        Assert.Equal(1, searches);
+        Assert.InRange(one, exact + 1, 2 * exact);
+        var (full, _, fullSettled) = Diameter.Bounded(graph, int.MaxValue);
+        Assert.True(fullSettled);
+        Assert.Equal(exact, full);
+    }
+
+    [Fact]
     public void DelaunayGraphsArePlanarTriangulations()
     {
         var graph = AgentsNetGraphs.Generate("dt", 1000, 4);

@@ -12,10 +12,20 @@ public static class Diameter
     /// <summary>The diameter, and the number of BFS runs it took. Throws if the graph is not connected.</summary>
     public static (int Diameter, int Searches) Exact(Graph graph)
     {
+        var (diameter, searches, _) = Bounded(graph, int.MaxValue);
+        return (diameter, searches);
+    }
+
+    /// <summary>
+    /// The diameter if at most <paramref name="maxSearches"/> BFS runs settle it (Exact: true); otherwise the least
+    /// upper bound they proved (Exact: false), which is never below the diameter.
+    /// </summary>
+    public static (int Diameter, int Searches, bool Exact) Bounded(Graph graph, int maxSearches)
+    {
         var n = graph.NodeCount;
         if (n <= 1)
         {
-            return (0, 0);
+            return (0, 0, true);
         }
 
         var lower = new int[n];
@@ -31,6 +41,11 @@ public static class Diameter
 
         while (lowerBound < upperBound && remaining > 0)
         {
+            if (searches == maxSearches)
+            {
+                return (upperBound, searches, false);
+            }
+
             var v = Select(graph, candidate, lower, upper, pickHighUpper);
             pickHighUpper = !pickHighUpper;
             var eccentricity = Bfs(graph, v, distance, queue);
@@ -67,7 +82,7 @@ public static class Diameter
             }
         }
 
-        return (lowerBound, searches);
+        return (lowerBound, searches, true);
     }
 
     /// <summary>Alternates between the candidate with the largest upper bound and the one with the smallest lower bound; ties go to the higher degree.</summary>

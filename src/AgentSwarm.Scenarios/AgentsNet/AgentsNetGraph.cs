@@ -5,11 +5,19 @@ namespace AgentSwarm.Scenarios.AgentsNet;
 /// <summary>An AgentsNet instance: a connected graph whose nodes have distinct names.</summary>
 /// <param name="Names">Node names, by node index.</param>
 /// <param name="DeclaredDiameter">The diameter the instance file states, if it states one.</param>
-public sealed record AgentsNetGraph(string[] Names, Graph Graph, int Diameter, int MaxDegree, string Source, int? DeclaredDiameter = null)
+/// <param name="DiameterIsBound">The graph is too large for its exact diameter within <see cref="DiameterSearches"/> BFS
+/// runs (it has more than <see cref="ExactDiameterUpTo"/> nodes), so <see cref="Diameter"/> is a proven upper bound: rounds that depend on it are enough, though maybe more than needed.</param>
+public sealed record AgentsNetGraph(string[] Names, Graph Graph, int Diameter, int MaxDegree, string Source, int? DeclaredDiameter = null, bool DiameterIsBound = false)
 {
+    /// <summary>Graphs up to this many nodes get their exact diameter, however many BFS runs it takes.</summary>
+    public const int ExactDiameterUpTo = 100_000;
+
+    /// <summary>BFS runs spent on a larger graph's diameter at most (each is a pass over every edge); past them it gets a bound.</summary>
+    public const int DiameterSearches = 64;
+
     public int NodeCount => Graph.NodeCount;
 
-    /// <summary>Names the graph from its nodes' indices, computing its exact diameter and max degree.</summary>
+    /// <summary>Names the graph from its nodes' indices, computing its diameter (exact, or an upper bound past the search budget) and max degree.</summary>
     public static AgentsNetGraph Create(Graph graph, string[] names, string source, int? declaredDiameter = null)
     {
         if (names.Length != graph.NodeCount)
@@ -17,7 +25,8 @@ public sealed record AgentsNetGraph(string[] Names, Graph Graph, int Diameter, i
             throw new ArgumentException($"{names.Length} names for {graph.NodeCount} nodes", nameof(names));
         }
 
-        return new AgentsNetGraph(names, graph, Engine.Topology.Diameter.Exact(graph).Diameter, graph.MaxDegree(), source, declaredDiameter);
+        var (diameter, _, exact) = Engine.Topology.Diameter.Bounded(graph, graph.NodeCount <= ExactDiameterUpTo ? int.MaxValue : DiameterSearches);
+        return new AgentsNetGraph(names, graph, diameter, graph.MaxDegree(), source, declaredDiameter, !exact);
     }
 }
 
