@@ -49,7 +49,7 @@ public sealed record RunSpec(
 /// <summary>How a run's agents are hosted.</summary>
 public enum AgentHosting
 {
-    /// <summary>Chosen by the policy (see the README): packed for heuristic, random and dummy-latency agents, grain for LLM agents.</summary>
+    /// <summary>Chosen by the policy (see the README): packed for every built-in policy.</summary>
     Auto = 0,
 
     /// <summary>One Orleans activation per agent; its partition calls it once a round.</summary>
