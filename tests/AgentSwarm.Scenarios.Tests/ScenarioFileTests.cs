@@ -66,6 +66,24 @@ public sealed class ScenarioFileTests
     }
 
     [Fact]
+    public void HostingIsReadAndOverriddenAndAnUnknownOneIsNamed()
+    {
+        Assert.Equal(AgentHosting.Auto, ScenarioFile.Parse("scenario: guess-two-thirds\n", File).Hosting);
+        Assert.Equal(AgentHosting.Grain, ScenarioFile.Parse("scenario: guess-two-thirds\nhosting: grain\n", File).Hosting);
+        Assert.Equal(AgentHosting.Packed, ScenarioFile.Parse("scenario: guess-two-thirds\nhosting: grain\n", File, new RunOverrides(Hosting: "packed")).Hosting);
+        Assert.Equal(AgentHosting.Packed, ScenarioFile.Parse("scenario: agentsnet\ntask: coloring\ngraph:\n  kind: ws\n  nodes: 8\nhosting: packed\n", File).Hosting);
+
+        var error = Fails("scenario: guess-two-thirds\nagents: 10\nhosting: sideways\n");
+        Assert.Equal(3, error.Line);
+        Assert.Equal("hosting", error.Field);
+        Assert.Contains("packed", error.Message);
+
+        var flag = Fails("scenario: guess-two-thirds\n", new RunOverrides(Hosting: "sideways"));
+        Assert.Equal("--hosting", flag.Field);
+        Assert.Contains("sideways", flag.Message);
+    }
+
+    [Fact]
     public void AnUnknownFieldIsNamedWithItsLine()
     {
         var error = Fails("scenario: guess-two-thirds\nagents: 10\ngame:\n  max: 100\n  ratoi: 2/3\n");
