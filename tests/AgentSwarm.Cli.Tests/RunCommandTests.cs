@@ -136,7 +136,8 @@ public sealed class RunCommandTests : IDisposable
         Assert.True(code == 0, error);
         Assert.Contains("completed: 3/3 rounds", output);
         Assert.Contains("round=3", output);
-        (code, _, error) = await InvokeAsync(["run", shipped, "--agents", "300", "--rounds", "3", "--seed", "5", "--out", second]);
+        // The same run with every agent a grain (the first packed them, the default): the same numbers.
+        (code, _, error) = await InvokeAsync(["run", shipped, "--agents", "300", "--rounds", "3", "--seed", "5", "--hosting", "grain", "--out", second]);
         Assert.True(code == 0, error);
 
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(first, "summary.json")));
@@ -205,11 +206,23 @@ public sealed class RunCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task AnUnknownHostingIsNamedAndNothingIsWritten()
+    {
+        var shipped = Path.Combine(AppContext.BaseDirectory, "scenarios", "guess-two-thirds.yaml");
+        var outDir = Path.Combine(_folder, "bad-hosting");
+        var (code, _, error) = await InvokeAsync(["run", shipped, "--hosting", "sideways", "--out", outDir]);
+        Assert.Equal(2, code);
+        Assert.Contains("--hosting", error);
+        Assert.Contains("unknown hosting 'sideways'", error);
+        Assert.False(Directory.Exists(outDir));
+    }
+
+    [Fact]
     public async Task HelpListsTheRunOptions()
     {
         var (code, output, _) = await InvokeAsync(["run", "--help"]);
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--agents", "--rounds", "--seed", "--policy", "--partitions", "--out" })
+        foreach (var option in new[] { "--agents", "--rounds", "--seed", "--policy", "--partitions", "--hosting", "--out" })
         {
             Assert.Contains(option, output);
         }
