@@ -68,7 +68,23 @@ public abstract class ClusterFixture(short silos) : IAsyncLifetime
     }
 }
 
-public sealed class OneSiloFixture() : ClusterFixture(1);
+public sealed class OneSiloFixture() : ClusterFixture(1)
+{
+    /// <summary>A one-silo cluster of its own for the length of <paramref name="body"/> (to compare with a shared fixture's).</summary>
+    public static async Task UseAsync(Func<OneSiloFixture, Task> body)
+    {
+        var one = new OneSiloFixture();
+        await one.InitializeAsync();
+        try
+        {
+            await body(one);
+        }
+        finally
+        {
+            await one.DisposeAsync();
+        }
+    }
+}
 
 public sealed class ThreeSiloFixture() : ClusterFixture(3);
 

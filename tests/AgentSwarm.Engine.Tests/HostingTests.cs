@@ -1,6 +1,7 @@
 using AgentSwarm.Abstractions;
 using AgentSwarm.Scenarios.AgentsNet;
 using AgentSwarm.Scenarios.GuessTwoThirds;
+using AgentSwarm.Tests.Shared;
 
 namespace AgentSwarm.Engine.Tests;
 
@@ -12,33 +13,6 @@ namespace AgentSwarm.Engine.Tests;
 [Collection(OneSiloCollection.Name)]
 public sealed class HostingTests(OneSiloFixture fixture)
 {
-    /// <summary>A log spec with no folder: nothing is written, but partitions hash every agent's action and messages.</summary>
-    internal static readonly RunLogSpec HashOnly = new(Directory: null);
-
-    internal static void AssertSameRounds(RoundResult[] expected, RoundResult[] actual, string where)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (var r = 0; r < expected.Length; r++)
-        {
-            var e = expected[r];
-            var a = actual[r];
-            Assert.True(e.StateHash != 0, $"{where}: round {r + 1} has no state hash to compare");
-            Assert.True(e.StateHash == a.StateHash, $"{where}: round {r + 1} state hash {e.StateHash:x16} vs {a.StateHash:x16}");
-            Assert.Equal(e.AgentSteps, a.AgentSteps);
-            Assert.Equal(e.Messages, a.Messages);
-            Assert.Equal(e.DroppedMessages, a.DroppedMessages);
-            var ec = e.Stats.Columns();
-            var ac = a.Stats.Columns();
-            Assert.Equal(ec.Count, ac.Count);
-            for (var i = 0; i < ec.Count; i++)
-            {
-                Assert.True(
-                    BitConverter.DoubleToInt64Bits(ec[i].Value) == BitConverter.DoubleToInt64Bits(ac[i].Value),
-                    $"{where}: round {r + 1} {ec[i].Key}: {ec[i].Value:R} vs {ac[i].Value:R}");
-            }
-        }
-    }
-
     [Fact]
     public async Task GuessTwoThirdsGivesTheSameRoundsPackedAndAsGrainsOnAnyPartitionCount()
     {
@@ -46,7 +20,7 @@ public sealed class HostingTests(OneSiloFixture fixture)
             GuessTwoThirdsScenario.ScenarioName, 2500, 4, 5, PolicySpec.Heuristic, 5,
             new TopologySpec(TopologyKind.WattsStrogatz, Degree: 4, Rewire: 0.2),
             GuessTwoThirdsConfig.Default with { Messaging = GuessMessaging.Neighbours, InvalidShare = 0.03 },
-            HashOnly);
+            SameRounds.HashOnly);
 
         var (grainStatus, grain) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Grain });
         var (_, packed) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed });
@@ -54,8 +28,8 @@ public sealed class HostingTests(OneSiloFixture fixture)
 
         Assert.Equal(SimulationState.Completed, grainStatus.State);
         Assert.True(grain[0].Messages > 5000, "agents should message their neighbours");
-        AssertSameRounds(grain, packed, "grain vs packed");
-        AssertSameRounds(grain, packedMany, "grain vs packed on 37 partitions");
+        SameRounds.Assert(grain, packed, "grain vs packed");
+        SameRounds.Assert(grain, packedMany, "grain vs packed on 37 partitions");
     }
 
     [Fact]
@@ -65,11 +39,11 @@ public sealed class HostingTests(OneSiloFixture fixture)
         foreach (var task in new[] { AgentsNetTask.LeaderElection, AgentsNetTask.Matching, AgentsNetTask.Coloring })
         {
             // Matching and colouring agents go idle: packed partitions must skip and keep them exactly as grains do.
-            var spec = AgentsNetRun.Spec(task, graph, PolicySpec.Heuristic, seed: 3, partitions: 3) with { Log = HashOnly };
+            var spec = AgentsNetRun.Spec(task, graph, PolicySpec.Heuristic, seed: 3, partitions: 3) with { Log = SameRounds.HashOnly };
             var (_, grain) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Grain });
             var (_, packed) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed, Partitions = 7 });
 
-            AssertSameRounds(grain, packed, task.ToString());
+            SameRounds.Assert(grain, packed, task.ToString());
             var grainResult = AgentsNetRun.Result(graph, spec, grain, "classical");
             var packedResult = AgentsNetRun.Result(graph, spec, packed, "classical");
             Assert.True(packedResult.Solved, $"{task}: score {packedResult.Score}");

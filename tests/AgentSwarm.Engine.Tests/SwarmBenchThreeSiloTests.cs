@@ -8,23 +8,14 @@ namespace AgentSwarm.Engine.Tests;
 public sealed class SwarmBenchThreeSiloTests(ThreeSiloFixture three)
 {
     [Fact]
-    public async Task TheSameSeedGivesTheSameTraceOnOneAndThreeSilos()
+    public Task TheSameSeedGivesTheSameTraceOnOneAndThreeSilos() => OneSiloFixture.UseAsync(async one =>
     {
-        var one = new OneSiloFixture();
-        await one.InitializeAsync();
-        try
+        foreach (var task in new[] { SwarmTask.Synchronization, SwarmTask.Flocking })
         {
-            foreach (var task in new[] { SwarmTask.Synchronization, SwarmTask.Flocking })
-            {
-                var spec = SwarmBenchRunTests.Spec(task, 100, PolicyNames.Heuristic, 9, rounds: 15, partitions: 6);
-                var (_, alone) = await one.RunAsync(spec);
-                var (_, spread) = await three.RunAsync(spec);
-                Assert.Equal(SwarmBenchRunTests.Trace(spec, alone), SwarmBenchRunTests.Trace(spec, spread));
-            }
+            var spec = SwarmBenchRunTests.Spec(task, 100, PolicyNames.Heuristic, 9, rounds: 15, partitions: 6);
+            var (_, alone) = await one.RunAsync(spec);
+            var (_, spread) = await three.RunAsync(spec);
+            Assert.Equal(SwarmBenchRunTests.Trace(spec, alone), SwarmBenchRunTests.Trace(spec, spread));
         }
-        finally
-        {
-            await one.DisposeAsync();
-        }
-    }
+    });
 }

@@ -1,5 +1,6 @@
 using AgentSwarm.Abstractions;
 using AgentSwarm.Scenarios.GuessTwoThirds;
+using AgentSwarm.Tests.Shared;
 
 namespace AgentSwarm.Engine.Tests;
 
@@ -8,19 +9,7 @@ namespace AgentSwarm.Engine.Tests;
 public sealed class ThreeSiloTests(ThreeSiloFixture three)
 {
     [Fact]
-    public async Task SameSeedGivesIdenticalRoundsOnOneAndThreeSilos()
-    {
-        var one = new OneSiloFixture();
-        await one.InitializeAsync();
-        try
-        {
-            await CompareAsync(one);
-        }
-        finally
-        {
-            await one.DisposeAsync();
-        }
-    }
+    public Task SameSeedGivesIdenticalRoundsOnOneAndThreeSilos() => OneSiloFixture.UseAsync(CompareAsync);
 
     private async Task CompareAsync(OneSiloFixture one)
     {
@@ -30,15 +19,15 @@ public sealed class ThreeSiloTests(ThreeSiloFixture three)
             GuessTwoThirdsScenario.ScenarioName, 2000, 4, 99, PolicySpec.Heuristic, 12,
             new TopologySpec(TopologyKind.WattsStrogatz, Degree: 4, Rewire: 0.3),
             GuessTwoThirdsConfig.Default with { Messaging = GuessMessaging.Neighbours, InvalidShare = 0.02 },
-            HostingTests.HashOnly);
+            SameRounds.HashOnly);
 
         var (oneStatus, oneRounds) = await one.RunAsync(spec with { Hosting = AgentHosting.Grain });
         var (threeStatus, threeRounds) = await three.RunAsync(spec with { Hosting = AgentHosting.Packed });
         var (_, threeGrainRounds) = await three.RunAsync(spec with { Hosting = AgentHosting.Grain });
         var (_, onePackedRounds) = await one.RunAsync(spec with { Hosting = AgentHosting.Packed, Partitions = 5 });
-        HostingTests.AssertSameRounds(oneRounds, threeRounds, "one silo grains vs three silos packed");
-        HostingTests.AssertSameRounds(oneRounds, threeGrainRounds, "one silo grains vs three silos grains");
-        HostingTests.AssertSameRounds(oneRounds, onePackedRounds, "one silo grains vs one silo packed");
+        SameRounds.Assert(oneRounds, threeRounds, "one silo grains vs three silos packed");
+        SameRounds.Assert(oneRounds, threeGrainRounds, "one silo grains vs three silos grains");
+        SameRounds.Assert(oneRounds, onePackedRounds, "one silo grains vs one silo packed");
 
         Assert.Equal(SimulationState.Completed, oneStatus.State);
         Assert.Equal(SimulationState.Completed, threeStatus.State);

@@ -1,6 +1,7 @@
 using AgentSwarm.Abstractions;
 using AgentSwarm.Scenarios.AgentsNet;
 using AgentSwarm.Scenarios.GuessTwoThirds;
+using AgentSwarm.Tests.Shared;
 
 namespace AgentSwarm.Inference.Tests;
 
@@ -10,36 +11,20 @@ namespace AgentSwarm.Inference.Tests;
 /// </summary>
 public sealed class LlmHostingTests(InferenceClusterFixture fixture) : IClassFixture<InferenceClusterFixture>
 {
-    private static readonly RunLogSpec HashOnly = new(Directory: null);
-
-    private static void AssertSameRounds(RoundResult[] grain, RoundResult[] packed, string where)
-    {
-        Assert.Equal(grain.Length, packed.Length);
-        for (var r = 0; r < grain.Length; r++)
-        {
-            Assert.True(grain[r].StateHash != 0, $"{where}: round {r + 1} has no state hash");
-            Assert.True(grain[r].StateHash == packed[r].StateHash, $"{where}: round {r + 1} state hash {grain[r].StateHash:x16} vs {packed[r].StateHash:x16}");
-            Assert.Equal(grain[r].Messages, packed[r].Messages);
-            Assert.Equal(
-                grain[r].Stats.Columns().Select(c => BitConverter.DoubleToInt64Bits(c.Value)),
-                packed[r].Stats.Columns().Select(c => BitConverter.DoubleToInt64Bits(c.Value)));
-        }
-    }
-
     [Fact]
     public async Task GuessTwoThirdsLlmAgentsGiveTheSameRoundsPackedAndAsGrains()
     {
         var spec = new RunSpec(
             GuessTwoThirdsScenario.ScenarioName, 300, 3, 21,
             new PolicySpec(PolicyNames.Llm, TimeSpan.Zero, 0, new LlmSpec(["simulated=test-tiny?clock=virtual&malformed=0.05&seed=5"], 0.7, 64, 2, TimeSpan.FromSeconds(30))),
-            3, TopologySpec.None, GuessTwoThirdsConfig.Default, HashOnly);
+            3, TopologySpec.None, GuessTwoThirdsConfig.Default, SameRounds.HashOnly);
 
         var (grainStatus, grain, grainLlm) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Grain });
         var (packedStatus, packed, packedLlm) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed, Partitions = 5 });
 
         Assert.Equal(SimulationState.Completed, grainStatus.State);
         Assert.Equal(SimulationState.Completed, packedStatus.State);
-        AssertSameRounds(grain, packed, "guess llm");
+        SameRounds.Assert(grain, packed, "guess llm");
         Assert.Equal(2 * 3 * 300, grainLlm!.Total.Requests);
         Assert.Equal(grainLlm.Total.Requests, packedLlm!.Total.Requests);
     }
@@ -49,7 +34,7 @@ public sealed class LlmHostingTests(InferenceClusterFixture fixture) : IClassFix
     {
         var graph = AgentsNetGraphs.Generate("ba", 12, 4);
         var policy = new PolicySpec(PolicyNames.Llm, TimeSpan.Zero, 0, new LlmSpec(["simulated=test-tiny?clock=virtual&seed=2"], 0.7, 256, 2, TimeSpan.FromSeconds(30)));
-        var spec = AgentsNetRun.Spec(AgentsNetTask.Coloring, graph, policy, seed: 4, partitions: 2) with { Log = HashOnly };
+        var spec = AgentsNetRun.Spec(AgentsNetTask.Coloring, graph, policy, seed: 4, partitions: 2) with { Log = SameRounds.HashOnly };
 
         var transcripts = new List<string[]>();
         var results = new List<RoundResult[]>();
@@ -63,7 +48,7 @@ public sealed class LlmHostingTests(InferenceClusterFixture fixture) : IClassFix
             transcripts.Add([.. snapshots.Select(s => string.Join("\n", (s.Transcript ?? []).Select(m => $"{m.Role}: {m.Text}")))]);
         }
 
-        AssertSameRounds(results[0], results[1], "agentsnet llm");
+        SameRounds.Assert(results[0], results[1], "agentsnet llm");
         Assert.All(transcripts[1], t => Assert.Contains("Final Answer", t));
         Assert.Equal(transcripts[0], transcripts[1]);
     }

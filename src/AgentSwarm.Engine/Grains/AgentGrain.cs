@@ -61,7 +61,7 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
     public async Task<AgentSnapshot> GetSnapshotAsync()
     {
         var index = _index >= 0 ? _index : checked((int)this.GetPrimaryKeyLong(out _));
-        if (_mind is null && await PackedPartitionAsync() is { } partition)
+        if (_mind is null && await PackedPartitionAsync(index) is { } partition)
         {
             // A packed run's agent lives in its partition: this activation only stands for it.
             return await partition.GetAgentSnapshotAsync(index);
@@ -71,11 +71,11 @@ internal sealed class AgentGrain(ScenarioCatalog scenarios, PolicyCatalog polici
     }
 
     /// <summary>The partition that holds this agent when its run is packed (null: the run hosts agents as grains, or is unknown).</summary>
-    private async Task<IPartitionGrain?> PackedPartitionAsync()
+    private async Task<IPartitionGrain?> PackedPartitionAsync(int index)
     {
         if (_partition is null)
         {
-            var index = checked((int)this.GetPrimaryKeyLong(out var runId));
+            this.GetPrimaryKeyLong(out var runId);
             var info = await GrainFactory.GetGrain<ISimulationGrain>(runId!).GetInfoAsync();
             if (info?.Spec is not { Hosting: AgentHosting.Packed } spec || index >= spec.Agents)
             {
