@@ -224,17 +224,6 @@ internal static class AgentsNetBench
         private long _fallbacks;
         private long _failedParses;
 
-        public static JsonObject Json(long calls, long completed, long failed, long prompt, long cached, long output, double gpuSeconds) => new()
-        {
-            ["calls"] = calls,
-            ["completed"] = completed,
-            ["failed"] = failed,
-            ["prompt_tokens"] = prompt,
-            ["cached_prompt_tokens"] = cached,
-            ["output_tokens"] = output,
-            ["gpu_seconds"] = gpuSeconds,
-        };
-
         public void Add(AgentSnapshot[]? agents, LlmRunStats? llm)
         {
             if (llm is { Total: var t })
@@ -257,7 +246,7 @@ internal static class AgentsNetBench
 
         public JsonObject ToJson()
         {
-            var json = Json(_calls, _completed, _failed, _prompt, _cached, _output, _gpuSeconds);
+            var json = AgentsNetResultFile.LlmTotalsJson(_calls, _completed, _failed, _prompt, _cached, _output, _gpuSeconds);
             json["fallbacks"] = _fallbacks;
             json["failed_parses"] = _failedParses;
             return json;

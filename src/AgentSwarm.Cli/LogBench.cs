@@ -49,7 +49,7 @@ internal static class LogBench
             var log = RunLog.Open(logDirectory);
             var rerun = await RunAsync("replay (agents run again)", spec with { Partitions = log.Header.Partitions, Log = new RunLogSpec(null, 0, logDirectory, rounds, 0, StopAfter: rounds) });
             var clock = Stopwatch.StartNew();
-            var fromRecords = ReplayCommand.FromRecords(log, spec with { Partitions = log.Header.Partitions }, silo.Services.GetRequiredService<ScenarioCatalog>().Get(spec.Scenario), rounds, null);
+            var fromRecords = LogReplay.FromRecords(log, spec with { Partitions = log.Header.Partitions }, silo.Services.GetRequiredService<ScenarioCatalog>().Get(spec.Scenario), rounds, null);
             clock.Stop();
             var same = fromRecords.Rounds.Zip(log.Rounds).All(p => p.First.Stats.Columns().Select(c => c.Value).SequenceEqual(p.Second.Values))
                 && rerun.Rounds.Zip(log.Rounds).All(p => p.First.StateHash == p.Second.StateHash);

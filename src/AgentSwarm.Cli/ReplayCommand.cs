@@ -26,14 +26,9 @@ internal static class ReplayCommand
     public static async Task<int> ExecuteAsync(Options options, IAnsiConsole console, TextWriter error, CancellationToken cancellationToken)
     {
         RunLog log;
-        var problems = new List<string>();
         try
         {
             log = RunLog.Open(options.Log);
-            if (options.Verify)
-            {
-                problems.AddRange(log.SelfCheck(options.Until ?? int.MaxValue));
-            }
         }
         catch (LogFormatException ex)
         {
@@ -53,17 +48,31 @@ internal static class ReplayCommand
             return ExitCodes.BadInput;
         }
 
-        var until = Math.Min(options.Until ?? log.LastCompleteRound, log.LastCompleteRound);
         if (log.ManifestEnd.Truncated || log.End is null)
         {
             await error.WriteLineAsync($"note: the log ends without the run's end ({log.ManifestEnd}); replaying its {log.LastCompleteRound} complete rounds");
         }
 
         await using var silo = await EmbeddedSilo.StartAsync(options.LogLevel, cancellationToken);
-        RunSpec spec;
+        var until = Math.Min(options.Until ?? log.LastCompleteRound, log.LastCompleteRound);
+        var clock = Stopwatch.StartNew();
+        RunView view;
+        ReplayResult? result = null;
         try
         {
-            spec = RecordedRounds.Spec(log, silo.Services.GetRequiredService<Orleans.Serialization.Serializer>());
+            view = new RunView(console, LogReplay.Spec(log, silo.Services.GetRequiredService<Orleans.Serialization.Serializer>(), until), console.Profile.Capabilities.Interactive);
+            if (options.FromRecords)
+            {
+                result = await LogReplay.RunAsync(silo.Client, silo.Services, log, until, options.Verify, fromRecords: true, new RunCallbacks(OnRound: view.OnRound), cancellationToken);
+            }
+            else
+            {
+                await view.ShowAsync(async () =>
+                {
+                    result = await LogReplay.RunAsync(silo.Client, silo.Services, log, until, options.Verify, fromRecords: false, new RunCallbacks(view.OnStatus, view.OnRound, view.OnLlm), cancellationToken);
+                    return result.Outcome;
+                });
+            }
         }
         catch (LogFormatException ex)
         {
@@ -71,15 +80,8 @@ internal static class ReplayCommand
             return ExitCodes.BadInput;
         }
 
-        spec = spec with { Log = new RunLogSpec(null, 0, log.Directory, until, 0, StopAfter: until) };
-        var runId = $"replay-{log.Header.RunId}-{Guid.NewGuid().ToString("N")[..8]}";
-        var view = new RunView(console, spec, console.Profile.Capabilities.Interactive);
-        var driver = new SimulationDriver(silo.Client);
-        var clock = Stopwatch.StartNew();
-        var outcome = options.FromRecords
-            ? FromRecords(log, spec, silo.Services.GetRequiredService<ScenarioCatalog>().Get(spec.Scenario), until, view.OnRound)
-            : await view.ShowAsync(() => driver.RunAsync(runId, spec, view.OnStatus, view.OnRound, cancellationToken, view.OnLlm));
         clock.Stop();
+        var outcome = result!.Outcome;
         view.Finish(outcome, log.Directory);
         if (outcome.Final.State != SimulationState.Completed)
         {
@@ -87,10 +89,8 @@ internal static class ReplayCommand
             return outcome.Final.State == SimulationState.Cancelled ? ExitCodes.Cancelled : ExitCodes.Failed;
         }
 
-        var (compared, differences) = RecordedRounds.Compare(log, outcome.Rounds, compareHashes: !options.FromRecords);
-        problems.AddRange(differences);
         var table = new Table().AddColumns("round", "recorded hash", "replayed hash", "statistics", "recorded s", "replayed s");
-        foreach (var row in compared)
+        foreach (var row in result.Rounds)
         {
             table.AddRow(
                 row.Round.ToString(CultureInfo.InvariantCulture),
@@ -105,26 +105,17 @@ internal static class ReplayCommand
         var recordedSeconds = log.Rounds.Take(until).Sum(r => TimeSpan.FromTicks(r.ElapsedTicks).TotalSeconds);
         var replayedSeconds = outcome.Rounds.Sum(r => r.Elapsed.TotalSeconds);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"replayed {outcome.Rounds.Count} rounds of {log.Header.Agents:N0} agents: rounds took {replayedSeconds:F2} s against {recordedSeconds:F2} s recorded ({(replayedSeconds > 0 ? recordedSeconds / replayedSeconds : 0):F2}x); {clock.Elapsed.TotalSeconds:F2} s in all, set-up included"));
-        foreach (var problem in problems)
+        foreach (var problem in result.Problems)
         {
             await error.WriteLineAsync($"{(options.Verify ? "verification failed" : "warning")}: {problem}");
         }
 
         if (options.Verify)
         {
-            console.WriteLine(problems.Count == 0 ? $"verified: all {outcome.Rounds.Count} rounds match the recording" : $"verification failed: {problems.Count} problems");
-            return problems.Count == 0 ? ExitCodes.Success : ExitCodes.Failed;
+            console.WriteLine(result.Problems.Count == 0 ? $"verified: all {outcome.Rounds.Count} rounds match the recording" : $"verification failed: {result.Problems.Count} problems");
+            return result.Problems.Count == 0 ? ExitCodes.Success : ExitCodes.Failed;
         }
 
         return ExitCodes.Success;
-    }
-
-    /// <summary>The rounds recomputed from the recorded actions (<see cref="RecordedRounds.Recompute"/>), as a run's outcome.</summary>
-    public static RunOutcome FromRecords(RunLog log, RunSpec spec, IScenario scenario, int until, Action<RoundResult>? onRound)
-    {
-        var clock = Stopwatch.StartNew();
-        var rounds = RecordedRounds.Recompute(log, spec, scenario, until, onRound);
-        var status = new SimulationStatus("replay", SimulationState.Completed, spec.Agents, spec.Rounds, spec.Partitions, rounds.Count, 0, 0, clock.Elapsed, TimeSpan.Zero, rounds[^1], null);
-        return new RunOutcome(status, rounds, clock.Elapsed);
     }
 }

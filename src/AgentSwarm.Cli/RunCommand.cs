@@ -37,7 +37,7 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        var runId = string.Create(CultureInfo.InvariantCulture, $"{spec.Scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
+        var runId = RunJobs.NewRunId(spec.Scenario);
         var directory = options.OutputDirectory ?? Path.Combine(Environment.CurrentDirectory, "runs", runId);
         if (RunOutput.HoldsARun(directory) || Directory.Exists(Path.Combine(directory, "log")))
         {
@@ -89,9 +89,9 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        if (log.End is { State: nameof(SimulationState.Completed) } end)
+        if (RunJobs.WhyNotResumable(log) is { } problem)
         {
-            await error.WriteLineAsync($"error: --resume: the run in '{log.Directory}' completed ({end.RoundsCompleted} rounds): nothing to resume");
+            await error.WriteLineAsync($"error: --resume: {problem}");
             return ExitCodes.BadInput;
         }
 
@@ -108,7 +108,7 @@ internal static class RunCommand
         RunSpec spec;
         try
         {
-            spec = RecordedRounds.Spec(log, silo.Services.GetRequiredService<Serializer>());
+            spec = RunJobs.PrepareResume(log, silo.Services.GetRequiredService<Serializer>());
         }
         catch (LogFormatException ex)
         {
@@ -116,9 +116,7 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        log.TruncateAfter(resumeAfter);
-        spec = spec with { Log = new RunLogSpec(log.Directory, resumeAfter, log.Directory, resumeAfter, log.Header.SnapshotEvery) };
-        var runId = string.Create(CultureInfo.InvariantCulture, $"{spec.Scenario}-{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Guid.NewGuid().ToString("N")[..8]}");
+        var runId = RunJobs.NewRunId(spec.Scenario);
         return await RunAsync(silo.Client, runId, spec, directory, console, error, cancellationToken);
     }
 
@@ -145,31 +143,7 @@ internal static class RunCommand
             }
 
             var driver = new SimulationDriver(client) { DetachOnCancel = cluster };
-            var outcome = await view.ShowAsync(() => driver.RunAsync(
-                runId,
-                spec,
-                view.OnStatus,
-                round =>
-                {
-                    output.AppendRound(round);
-                    view.OnRound(round);
-                },
-                cancellationToken,
-                view.OnLlm));
-            output.WriteSummary(runId, spec, outcome);
-            if (spec.Config is Scenarios.AgentsNet.AgentsNetConfig)
-            {
-                // The reference's result file: answers, graph, score, and for LLM agents transcripts and fallback counts.
-                await AgentsNetResultFile.WriteForRunAsync(client, runId, spec, outcome, directory, CancellationToken.None);
-            }
-
-            if (spec.Config is Scenarios.SwarmBench.SwarmBenchConfig)
-            {
-                // Every agent's action and message and the world after each round, for another implementation to check.
-                var model = spec.Policy.Llm is { } llm ? AgentsNetResultFile.ModelName(llm.Endpoints) : spec.Policy.Name;
-                await Scenarios.SwarmBench.SwarmTrace.WriteAsync(Path.Combine(directory, Scenarios.SwarmBench.SwarmTrace.FileName), spec, outcome.Rounds, model, CancellationToken.None);
-            }
-
+            var outcome = await view.ShowAsync(() => RunJobs.RunIntoAsync(driver, client, runId, spec, output, new RunCallbacks(view.OnStatus, view.OnRound, view.OnLlm), cancellationToken));
             if (outcome.Final.State is SimulationState.Running or SimulationState.Pending)
             {
                 await error.WriteLineAsync($"detached from run {runId} at round {outcome.Final.RoundsCompleted}; it goes on in the cluster ('agentswarm attach {runId}')");

@@ -1,15 +1,17 @@
-using AgentSwarm.Hosting;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Scenarios.AgentsNet;
 
-namespace AgentSwarm.Cli;
+namespace AgentSwarm.Hosting;
 
 /// <summary>AgentsNet's per-run result file, in the reference's shape, written by `bench agentsnet` and by `run`.</summary>
-internal static class AgentsNetResultFile
+public static class AgentsNetResultFile
 {
     public static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>The result file `run` writes beside an AgentsNet run's summary.</summary>
+    public const string FileName = "agentsnet.json";
 
     /// <summary>Every agent's snapshot (transcript and counters), by node index.</summary>
     public static async Task<AgentSnapshot[]> SnapshotsAsync(IClusterClient client, string runId, int agents)
@@ -81,11 +83,23 @@ internal static class AgentsNetResultFile
         };
         if (llm is not null)
         {
-            json["llm"] = AgentsNetBench.LlmTotals.Json(llm.Total.Requests, llm.Total.Completed, llm.Total.Failed, llm.Total.PromptTokens, llm.Total.CachedPromptTokens, llm.Total.OutputTokens, llm.Total.BusySeconds);
+            json["llm"] = LlmTotalsJson(llm.Total.Requests, llm.Total.Completed, llm.Total.Failed, llm.Total.PromptTokens, llm.Total.CachedPromptTokens, llm.Total.OutputTokens, llm.Total.BusySeconds);
         }
 
         return json;
     }
+
+    /// <summary>LLM spend in the result files' shape (snake_case, as the reference's own counters).</summary>
+    public static JsonObject LlmTotalsJson(long calls, long completed, long failed, long prompt, long cached, long output, double gpuSeconds) => new()
+    {
+        ["calls"] = calls,
+        ["completed"] = completed,
+        ["failed"] = failed,
+        ["prompt_tokens"] = prompt,
+        ["cached_prompt_tokens"] = cached,
+        ["output_tokens"] = output,
+        ["gpu_seconds"] = gpuSeconds,
+    };
 
     /// <summary>Writes a run's result file (agentsnet.json) next to its summary: `run` on an AgentsNet scenario.</summary>
     public static async Task WriteForRunAsync(IClusterClient client, string runId, RunSpec spec, RunOutcome outcome, string directory, CancellationToken cancellationToken)
@@ -96,6 +110,6 @@ internal static class AgentsNetResultFile
         var result = AgentsNetRun.Result(graph, spec, outcome.Rounds, llm ? ModelName(spec.Policy.Llm!.Endpoints) : spec.Policy.Name);
         var agents = llm ? await SnapshotsAsync(client, runId, graph.NodeCount) : null;
         var json = Build(graph, result, agents, outcome.Llm);
-        await File.WriteAllTextAsync(Path.Combine(directory, "agentsnet.json"), json.ToJsonString(Indented), cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(directory, FileName), json.ToJsonString(Indented), cancellationToken);
     }
 }
