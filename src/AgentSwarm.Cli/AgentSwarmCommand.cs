@@ -58,7 +58,52 @@ internal static class AgentSwarmCommand
         root.Add(RunsCommandLine(output, error));
         root.Add(AttachCommandLine(output, error));
         root.Add(CancelCommandLine(output, error));
+        root.Add(ConsoleCommandLine(output, error));
         return root;
+    }
+
+    /// <summary>The web console's options, on `console` and on `silo` (where they apply with the console role).</summary>
+    private sealed class WebConsoleOptions
+    {
+        public Option<string?> Urls { get; } = new("--urls") { Description = "Where the console listens, ';'-separated (default http://localhost:5180; any non-loopback address needs a token)" };
+
+        public Option<string?> Token { get; } = new("--token") { Description = "Access token every page and API call must carry (default: none on loopback; generated and printed otherwise)" };
+
+        public Option<string?> Scenarios { get; } = new("--scenarios") { Description = "Folder of scenario files the console lists and edits (default scenarios/)" };
+
+        public Option<string?> Runs { get; } = new("--runs") { Description = "Folder the console's runs write to, one folder each (default runs/)" };
+
+        public void AddTo(Command command)
+        {
+            command.Add(Urls);
+            command.Add(Token);
+            command.Add(Scenarios);
+            command.Add(Runs);
+        }
+
+        public Web.ConsoleOptions Read(ParseResult parse, bool cluster, string? defaultRuns = null)
+        {
+            var options = new Web.ConsoleOptions { Cluster = cluster };
+            options.Urls = parse.GetValue(Urls) ?? options.Urls;
+            options.Token = parse.GetValue(Token) is { Length: > 0 } token ? token : null;
+            options.Scenarios = parse.GetValue(Scenarios) ?? options.Scenarios;
+            options.Runs = parse.GetValue(Runs) ?? defaultRuns ?? options.Runs;
+            return options;
+        }
+    }
+
+    private static Command ConsoleCommandLine(TextWriter output, TextWriter error)
+    {
+        var web = new WebConsoleOptions();
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the silo's and the web server's log on stderr" };
+        var command = new Command("console", "Serve the web console (launch, watch, inspect, verify and compare runs in the browser) on an embedded silo, until Ctrl+C.") { verbose };
+        web.AddTo(command);
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var (settings, defaults) = EmbeddedSilo.Configuration(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
+            return await ConsoleCommand.ExecuteAsync(settings, defaults, web.Read(parse, cluster: false), output, error, cancellationToken);
+        });
+        return command;
     }
 
     /// <summary>The options every client command has for reaching a cluster.</summary>
@@ -129,7 +174,7 @@ internal static class AgentSwarmCommand
         var cluster = new Option<string>("--cluster", "-c") { Description = "Membership: redis=HOST:PORT, or localhost (development)", DefaultValueFactory = _ => "localhost" };
         var clusterId = new Option<string?>("--cluster-id") { Description = "Orleans ClusterId (default agentswarm)" };
         var serviceId = new Option<string?>("--service-id") { Description = "Orleans ServiceId (default agentswarm)" };
-        var roles = new Option<string?>("--roles") { Description = "What this silo hosts: agents,inference,console (default all)" };
+        var roles = new Option<string?>("--roles") { Description = "What this silo hosts: agents, inference, console (the web console; see --urls) (default agents,inference)" };
         var storage = new Option<string?>("--storage") { Description = "Run records and checkpoints: memory or redis=HOST:PORT (default memory)" };
         var siloPort = new Option<int?>("--silo-port") { Description = "Silo-to-silo port (default 11111)" };
         var gatewayPort = new Option<int?>("--gateway-port") { Description = "Client gateway port (default 30000)" };
@@ -142,6 +187,8 @@ internal static class AgentSwarmCommand
         {
             cluster, clusterId, serviceId, roles, storage, siloPort, gatewayPort, advertise, primaryPort, logRoot, checkpointEvery, verbose,
         };
+        var web = new WebConsoleOptions();
+        web.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (!Hosting.ClusterAddress.TryParse(parse.GetValue(cluster), out var address, out var problem))
@@ -198,7 +245,11 @@ internal static class AgentSwarmCommand
                 CheckpointEvery = parse.GetValue(checkpointEvery),
                 LogLevel = parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
             };
-            return await ClusterCommands.SiloAsync(settings, output, error, cancellationToken);
+            Engine.SiloRoles.TryParse(settings.Roles ?? string.Join(',', Engine.SiloRoles.Default), out var roleList);
+            var console = roleList.Contains(Engine.SiloRoles.Console)
+                ? web.Read(parse, cluster: true, defaultRuns: settings.LogRoot)
+                : null;
+            return await ClusterCommands.SiloAsync(settings, console, output, error, cancellationToken);
         });
         return command;
     }

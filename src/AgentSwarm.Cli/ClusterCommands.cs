@@ -10,8 +10,14 @@ namespace AgentSwarm.Cli;
 internal static class ClusterCommands
 {
     /// <summary>Runs a silo until SIGTERM or Ctrl+C, then leaves the cluster gracefully (deactivating what it holds).</summary>
-    public static async Task<int> SiloAsync(SiloSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> SiloAsync(SiloSettings settings, Web.ConsoleOptions? console, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
+        if (console is not null)
+        {
+            // The console role: the same silo on ASP.NET Core, serving the web console for the whole cluster.
+            return await ConsoleCommand.ExecuteAsync(settings, null, console, output, error, cancellationToken);
+        }
+
         IHost host;
         try
         {
@@ -20,13 +26,12 @@ internal static class ClusterCommands
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var message = ex is Microsoft.Extensions.Options.OptionsValidationException validation ? string.Join("; ", validation.Failures) : ex.Message;
-            await error.WriteLineAsync($"error: the silo did not start: {message.Split('\n')[0].Trim()}");
+            await error.WriteLineAsync($"error: the silo did not start: {StartFailure(ex)}");
             return ExitCodes.Failed;
         }
 
         var silo = (ILocalSiloDetails)host.Services.GetService(typeof(ILocalSiloDetails))!;
-        await output.WriteLineAsync($"silo {silo.SiloAddress} is up: cluster {silo.ClusterId}, gateway {silo.GatewayAddress?.ToString() ?? "none"}, roles {settings.Roles ?? "agents,inference,console"}");
+        await output.WriteLineAsync($"silo {silo.SiloAddress} is up: cluster {silo.ClusterId}, gateway {silo.GatewayAddress?.ToString() ?? "none"}, roles {settings.Roles ?? string.Join(',', Engine.SiloRoles.Default)}");
         await output.FlushAsync(CancellationToken.None);
         try
         {
@@ -50,6 +55,13 @@ internal static class ClusterCommands
 
         host.Dispose();
         return ExitCodes.Success;
+    }
+
+    /// <summary>Why a silo did not start, in one line.</summary>
+    public static string StartFailure(Exception ex)
+    {
+        var message = ex is Microsoft.Extensions.Options.OptionsValidationException validation ? string.Join("; ", validation.Failures) : ex.Message;
+        return message.Split('\n')[0].Trim();
     }
 
     public static async Task<int> ListAsync(ClusterTarget target, TextWriter output, TextWriter error, CancellationToken cancellationToken)

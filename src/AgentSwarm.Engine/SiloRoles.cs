@@ -17,6 +17,9 @@ public static class SiloRoles
 
     public static IReadOnlyList<string> All { get; } = [Agents, Inference, Console];
 
+    /// <summary>What a silo hosts when not told: agents and inference. The console listens on a port, so it is asked for by name.</summary>
+    public static IReadOnlyList<string> Default { get; } = [Agents, Inference];
+
     /// <summary>Parses a comma-separated role list; returns a message naming the problem, or null.</summary>
     public static string? TryParse(string? text, out string[] roles)
     {

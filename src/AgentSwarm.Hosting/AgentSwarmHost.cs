@@ -31,6 +31,16 @@ public static class AgentSwarmHost
             DisableDefaults = true,
             ContentRootPath = settings.ContentRoot ?? Environment.CurrentDirectory,
         });
+        ConfigureSilo(builder, settings, extraDefaults);
+        return builder;
+    }
+
+    /// <summary>
+    /// Makes any host builder an AgentSwarm silo (a plain host, or the web console's ASP.NET Core host): configuration
+    /// in the order above, logging, and Orleans with everything an AgentSwarm silo runs.
+    /// </summary>
+    public static void ConfigureSilo(IHostApplicationBuilder builder, SiloSettings settings, IReadOnlyDictionary<string, string?>? extraDefaults = null)
+    {
         var defaults = new Dictionary<string, string?>(Defaults);
         foreach (var (key, value) in extraDefaults ?? new Dictionary<string, string?>())
         {
@@ -46,7 +56,6 @@ public static class AgentSwarmHost
         ConfigureLogging(builder.Logging, settings.LogLevel);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         builder.UseOrleans(silo => silo.AddAgentSwarm(builder.Configuration));
-        return builder;
     }
 
     /// <summary>Stops a host within <paramref name="limit"/> and disposes it; a stop cut short is fine, the process ends anyway.</summary>

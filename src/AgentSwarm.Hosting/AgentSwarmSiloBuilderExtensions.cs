@@ -20,7 +20,7 @@ public static class AgentSwarmSiloBuilderExtensions
     /// </summary>
     public static ISiloBuilder AddAgentSwarm(this ISiloBuilder builder, IConfiguration configuration)
     {
-        var problem = SiloRoles.TryParse(configuration[HostKeys.Roles] ?? string.Join(',', SiloRoles.All), out var roles);
+        var problem = SiloRoles.TryParse(configuration[HostKeys.Roles] ?? string.Join(',', SiloRoles.Default), out var roles);
         if (problem is not null)
         {
             throw new InvalidOperationException($"{HostKeys.Roles}: {problem}");

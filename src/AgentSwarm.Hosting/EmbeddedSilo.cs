@@ -30,6 +30,16 @@ public sealed class EmbeddedSilo : IAsyncDisposable
     /// <param name="settings">Configuration over the embedded defaults (for example <see cref="HostKeys.DirectoryCacheSize"/>); environment variables still override them.</param>
     public static async Task<EmbeddedSilo> StartAsync(LogLevel logLevel, CancellationToken cancellationToken, IReadOnlyDictionary<string, string?>? settings = null)
     {
+        var (siloSettings, defaults) = Configuration(logLevel, settings);
+        var builder = AgentSwarmHost.CreateSiloBuilder(siloSettings, defaults);
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return new EmbeddedSilo(host);
+    }
+
+    /// <summary>An embedded silo's settings (localhost clustering on free loopback ports) and configuration defaults, for any host that embeds one.</summary>
+    public static (SiloSettings Settings, Dictionary<string, string?> Defaults) Configuration(LogLevel logLevel, IReadOnlyDictionary<string, string?>? settings = null)
+    {
         // Free loopback ports, so several runs (and tests) can share a machine.
         var siloPort = FreePort();
         var gatewayPort = FreePort();
@@ -51,10 +61,7 @@ public sealed class EmbeddedSilo : IAsyncDisposable
             defaults[key] = value;
         }
 
-        var builder = AgentSwarmHost.CreateSiloBuilder(siloSettings, defaults);
-        var host = builder.Build();
-        await host.StartAsync(cancellationToken);
-        return new EmbeddedSilo(host);
+        return (siloSettings, defaults);
     }
 
     // Results are on disk by now and the embedded silo holds nothing durable: do not wait for a million

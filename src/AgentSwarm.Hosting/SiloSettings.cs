@@ -16,7 +16,7 @@ public sealed record SiloSettings
 
     public string? ServiceId { get; init; }
 
-    /// <summary>Roles this silo takes (agents, inference, console); null: all of them.</summary>
+    /// <summary>Roles this silo takes (agents, inference, console); null: agents and inference.</summary>
     public string? Roles { get; init; }
 
     public StorageAddress? Storage { get; init; }

@@ -45,7 +45,7 @@ public static class AgentsNetFileReader
                 throw graphSection.Error("file", "give either a file or a generator (kind, nodes), not both");
             }
 
-            var path = graphSection.PathRelativeToFile(relative);
+            var path = graphSection.PathRelativeToFile("file", relative);
             if (!File.Exists(path))
             {
                 throw graphSection.Error("file", $"graph file '{path}' not found");

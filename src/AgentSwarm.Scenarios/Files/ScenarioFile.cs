@@ -71,10 +71,11 @@ public static class ScenarioFile
         return Parse(text, path, overrides);
     }
 
-    public static RunSpec Parse(string text, string file, RunOverrides? overrides = null)
+    /// <param name="pathRoots">Folders the file's paths (graph and edge-list files) must stay inside; null: anywhere.</param>
+    public static RunSpec Parse(string text, string file, RunOverrides? overrides = null, IReadOnlyList<string>? pathRoots = null)
     {
         overrides ??= new RunOverrides();
-        var root = ReadRoot(text, file);
+        var root = ReadRoot(text, file, pathRoots);
 
         var scenarioNames = Scenarios.Keys.ToDictionary(k => k, k => k, StringComparer.Ordinal);
         if (!root.Has("scenario"))
@@ -170,7 +171,7 @@ public static class ScenarioFile
         return policy;
     }
 
-    private static YamlSection ReadRoot(string text, string file)
+    private static YamlSection ReadRoot(string text, string file, IReadOnlyList<string>? pathRoots)
     {
         var stream = new YamlStream();
         var parser = new Parser(new StringReader(text));
@@ -208,7 +209,7 @@ public static class ScenarioFile
 
         var node = stream.Documents[0].RootNode;
         return node is YamlMappingNode mapping
-            ? new YamlSection(file, string.Empty, mapping)
+            ? new YamlSection(file, string.Empty, mapping, pathRoots)
             : throw new ScenarioFileException(file, (int)node.Start.Line, (int)node.Start.Column, string.Empty, "expected a mapping of fields at the top (scenario:, agents:, ...)");
     }
 
@@ -296,7 +297,7 @@ public static class ScenarioFile
         if (kind == TopologyKind.EdgeList)
         {
             var relative = section.String("file") ?? throw section.Error("file", "an edge-list topology needs a file of edges");
-            var path = section.PathRelativeToFile(relative);
+            var path = section.PathRelativeToFile("file", relative);
             try
             {
                 spec = spec with { Edges = EdgeListFile.Read(path), Source = path };

@@ -10,9 +10,11 @@ namespace AgentSwarm.Scenarios.Files;
 /// </summary>
 public sealed class YamlSection
 {
-    public YamlSection(string file, string path, YamlMappingNode node)
+    /// <param name="pathRoots">Folders a path in the file must stay inside (the console's), or null for anywhere.</param>
+    public YamlSection(string file, string path, YamlMappingNode node, IReadOnlyList<string>? pathRoots = null)
     {
         File = file;
+        PathRoots = pathRoots;
         Path = path;
         Node = node;
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -59,16 +61,44 @@ public sealed class YamlSection
         return node switch
         {
             null => null,
-            YamlMappingNode mapping => new YamlSection(File, FieldPath(key), mapping),
+            YamlMappingNode mapping => new YamlSection(File, FieldPath(key), mapping, PathRoots),
             _ => throw Error(node, FieldPath(key), "expected a mapping of fields"),
         };
     }
 
     public YamlNode? Raw(string key) => Find(key);
 
-    /// <summary>A path the file names, taken relative to the scenario file's folder unless absolute.</summary>
-    public string PathRelativeToFile(string path) =>
-        System.IO.Path.IsPathRooted(path) ? path : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(File)) ?? ".", path);
+    /// <summary>Folders a path in the file must stay inside, or null for anywhere.</summary>
+    public IReadOnlyList<string>? PathRoots { get; }
+
+    /// <summary>
+    /// The path field <paramref name="key"/> names, taken relative to the scenario file's folder unless absolute; an
+    /// error at the field when it leaves every one of <see cref="PathRoots"/> (a file sent to the console cannot read
+    /// the server's other files).
+    /// </summary>
+    public string PathRelativeToFile(string key, string path)
+    {
+        var full = System.IO.Path.GetFullPath(System.IO.Path.IsPathRooted(path)
+            ? path
+            : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(File)) ?? ".", path));
+        if (PathRoots is { } roots && !roots.Any(root => IsInside(full, root)))
+        {
+            throw Error(key, $"'{path}' is outside the folders this server reads scenarios from");
+        }
+
+        return full;
+    }
+
+    private static bool IsInside(string path, string root)
+    {
+        var folder = System.IO.Path.GetFullPath(root);
+        if (!folder.EndsWith(System.IO.Path.DirectorySeparatorChar))
+        {
+            folder += System.IO.Path.DirectorySeparatorChar;
+        }
+
+        return path.StartsWith(folder, StringComparison.Ordinal);
+    }
 
     public string? String(string key, string? fallback = null) =>
         Find(key) is { } node ? Scalar(node, key) : fallback;

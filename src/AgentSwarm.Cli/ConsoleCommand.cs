@@ -1,0 +1,60 @@
+using AgentSwarm.Hosting;
+using AgentSwarm.Web;
+
+namespace AgentSwarm.Cli;
+
+/// <summary>
+/// `agentswarm console` (an embedded silo) and `agentswarm silo --roles ...,console` (a cluster member): start the silo
+/// with the web console, print its link, serve until Ctrl+C or SIGTERM, then stop (runs the console started are
+/// cancelled on an embedded silo; on a cluster they go on).
+/// </summary>
+internal static class ConsoleCommand
+{
+    public static async Task<int> ExecuteAsync(SiloSettings settings, IReadOnlyDictionary<string, string?>? defaults, ConsoleOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        ConsoleServer server;
+        try
+        {
+            server = await ConsoleServer.StartAsync(settings, options, defaults, cancellationToken);
+        }
+        catch (ConsoleProblem problem)
+        {
+            await error.WriteLineAsync($"error: {problem.Message}");
+            return ExitCodes.BadInput;
+        }
+        catch (IOException ex)
+        {
+            await error.WriteLineAsync($"error: --urls: cannot listen on {options.Urls}: {ex.Message}");
+            return ExitCodes.Failed;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            await error.WriteLineAsync($"error: the silo did not start: {ClusterCommands.StartFailure(ex)}");
+            return ExitCodes.Failed;
+        }
+
+        await using (server)
+        {
+            await output.WriteLineAsync($"AgentSwarm console: {server.Link}");
+            if (server.TokenGenerated)
+            {
+                await output.WriteLineAsync("  (not a loopback address, so it needs an access token: this one was generated; --token chooses one)");
+            }
+
+            await output.WriteLineAsync($"  scenarios from {Path.GetFullPath(options.Scenarios)}, runs into {Path.GetFullPath(options.Runs)}; Ctrl+C stops it");
+            await output.FlushAsync(CancellationToken.None);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl+C or SIGTERM: stop below.
+            }
+
+            await output.WriteLineAsync("AgentSwarm console is stopping");
+        }
+
+        return ExitCodes.Success;
+    }
+}

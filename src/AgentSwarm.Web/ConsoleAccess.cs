@@ -1,0 +1,79 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+
+namespace AgentSwarm.Web;
+
+/// <summary>
+/// The console's one lock: with a token set, every request must carry it, as <c>Authorization: Bearer TOKEN</c> (scripts)
+/// or <c>?token=TOKEN</c> (the link the console prints), which also sets an HttpOnly cookie so the page's own calls and
+/// its event streams carry it from then on. Without a token the console must listen on loopback only.
+/// </summary>
+public static class ConsoleAccess
+{
+    public const string CookieName = "agentswarm-token";
+
+    /// <summary>Whether every address in <paramref name="urls"/> is a loopback one (localhost, 127.x, ::1).</summary>
+    public static bool LoopbackOnly(string urls) => Split(urls).All(IsLoopback);
+
+    public static IEnumerable<string> Split(string urls) =>
+        urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Checks each address parses as http(s)://host:port; returns a message naming the bad one, or null.</summary>
+    public static string? Problem(string urls)
+    {
+        var list = Split(urls).ToList();
+        if (list.Count == 0)
+        {
+            return "no address given";
+        }
+
+        foreach (var url in list)
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+                || uri.Scheme is not ("http" or "https"))
+            {
+                return $"'{url}' is not an http:// or https:// address with a host and port";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A new random token: 32 bytes, URL-safe base64.</summary>
+    public static string NewToken() =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    /// <summary>Whether the request carries the token (header, query or cookie); the query form also sets the cookie.</summary>
+    public static bool Admit(HttpContext context, string token)
+    {
+        var expected = Encoding.UTF8.GetBytes(token);
+        if (context.Request.Headers.Authorization.ToString() is { Length: > 7 } header && header.StartsWith("Bearer ", StringComparison.Ordinal)
+            && Same(header[7..], expected))
+        {
+            return true;
+        }
+
+        if (context.Request.Query.TryGetValue("token", out var query) && Same(query.ToString(), expected))
+        {
+            context.Response.Cookies.Append(CookieName, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true });
+            return true;
+        }
+
+        return context.Request.Cookies.TryGetValue(CookieName, out var cookie) && Same(cookie, expected);
+    }
+
+    private static bool Same(string given, byte[] expected) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), expected);
+
+    private static bool IsLoopback(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        return uri.Host is "localhost" || IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
+    }
+}

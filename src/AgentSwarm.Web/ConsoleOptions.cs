@@ -1,0 +1,31 @@
+namespace AgentSwarm.Web;
+
+/// <summary>The web console's settings (configuration section <c>AgentSwarm:Console</c>).</summary>
+public sealed class ConsoleOptions
+{
+    public const string Section = "AgentSwarm:Console";
+
+    /// <summary>Addresses to listen on, separated by ';'. Default http://localhost:5180 (loopback only).</summary>
+    public string Urls { get; set; } = "http://localhost:5180";
+
+    /// <summary>
+    /// The access token every page and API call must carry (Authorization: Bearer, ?token= once, then a cookie). Default
+    /// none on loopback; on any other address one is generated and printed when none is given.
+    /// </summary>
+    public string? Token { get; set; }
+
+    /// <summary>The folder of scenario files the console lists, edits and launches. Default ./scenarios.</summary>
+    public string Scenarios { get; set; } = "scenarios";
+
+    /// <summary>The folder each run's results (and, on an embedded silo, its log) go under, one folder a run. Default ./runs.</summary>
+    public string Runs { get; set; } = "runs";
+
+    /// <summary>The largest scenario file the console accepts, in bytes. Default 256 KiB.</summary>
+    public int MaxScenarioBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Whether runs belong to a cluster of separate silos (the console only submits and follows them, and their logs go
+    /// under the silos' log root) rather than to this process's embedded silo. Default false.
+    /// </summary>
+    public bool Cluster { get; set; }
+}

@@ -1,0 +1,113 @@
+using AgentSwarm.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Orleans.Dashboard;
+
+namespace AgentSwarm.Web;
+
+/// <summary>
+/// A silo that serves the web console: the AgentSwarm silo host (<see cref="AgentSwarmHost.ConfigureSilo"/>) on ASP.NET
+/// Core, with the console's API and pages. `agentswarm console` starts one with an embedded silo; `agentswarm silo
+/// --roles ...,console` starts one as a member of a cluster.
+/// </summary>
+public sealed class ConsoleServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private ConsoleServer(WebApplication app, ConsoleOptions options, bool tokenGenerated)
+    {
+        _app = app;
+        Options = options;
+        TokenGenerated = tokenGenerated;
+        Addresses = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+    }
+
+    public ConsoleOptions Options { get; }
+
+    /// <summary>Whether the token was made up at start (no --token on a non-loopback address): print it, as Jupyter does.</summary>
+    public bool TokenGenerated { get; }
+
+    /// <summary>The addresses listened on, ports resolved.</summary>
+    public IReadOnlyList<string> Addresses { get; }
+
+    public IServiceProvider Services => _app.Services;
+
+    public RunBoard Runs => _app.Services.GetRequiredService<RunBoard>();
+
+    /// <summary>The link to open: the first address, with the token when there is one.</summary>
+    public string Link => Addresses[0].TrimEnd('/') + "/" + (Options.Token is { } token ? $"?token={token}" : string.Empty);
+
+    /// <summary>
+    /// Builds and starts the silo and the console. Throws <see cref="ConsoleProblem"/> for bad addresses; on a
+    /// non-loopback address without a token it makes one up (see <see cref="TokenGenerated"/>).
+    /// </summary>
+    public static async Task<ConsoleServer> StartAsync(SiloSettings silo, ConsoleOptions options, IReadOnlyDictionary<string, string?>? defaults, CancellationToken cancellationToken)
+    {
+        if (ConsoleAccess.Problem(options.Urls) is { } problem)
+        {
+            throw new ConsoleProblem(400, $"--urls: {problem}");
+        }
+
+        var generated = false;
+        if (options.Token is null && !ConsoleAccess.LoopbackOnly(options.Urls))
+        {
+            // Anyone who can reach the address could launch runs: never serve it open.
+            options.Token = ConsoleAccess.NewToken();
+            generated = true;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = silo.ContentRoot ?? Environment.CurrentDirectory, Args = [] });
+        AgentSwarmHost.ConfigureSilo(builder, silo, defaults);
+
+        // Orleans' own dashboard, at /orleans behind the same token. It profiles grain calls only while a page of it is open.
+        builder.UseOrleans(s => s.AddDashboard());
+        builder.WebHost.UseUrls([.. ConsoleAccess.Split(options.Urls)]);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxScenarioBytes + (64 * 1024));
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<ScenarioLibrary>();
+        builder.Services.AddSingleton<RunBoard>();
+
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            if (options.Token is { } token && !ConsoleAccess.Admit(context, token))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                if (context.Request.Path.StartsWithSegments("/api"))
+                {
+                    await context.Response.WriteAsJsonAsync(new { error = "this console needs its access token: send Authorization: Bearer TOKEN (or ?token=TOKEN once)" }, cancellationToken: context.RequestAborted);
+                }
+                else
+                {
+                    context.Response.ContentType = "text/plain; charset=utf-8";
+                    await context.Response.WriteAsync("This AgentSwarm console needs its access token: open the link it printed when it started (it ends in ?token=...).", context.RequestAborted);
+                }
+
+                return;
+            }
+
+            await next(context);
+        });
+        app.Use(ConsoleApi.HandleProblemsAsync);
+        app.MapConsoleApi();
+        app.MapPages();
+        app.MapOrleansDashboard("/orleans");
+        await app.StartAsync(cancellationToken);
+        return new ConsoleServer(app, options, generated);
+    }
+
+    /// <summary>Waits until the host is told to stop (Ctrl+C, SIGTERM) or the token fires.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Runs.DisposeAsync();
+        await AgentSwarmHost.StopWithinAsync(_app, TimeSpan.FromSeconds(5));
+    }
+}

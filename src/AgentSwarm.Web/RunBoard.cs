@@ -1,0 +1,474 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using AgentSwarm.Abstractions;
+using AgentSwarm.Hosting;
+using AgentSwarm.Replay;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orleans.Serialization;
+
+namespace AgentSwarm.Web;
+
+/// <summary>A run as the console lists it.</summary>
+/// <param name="Id">The run's folder under the runs folder; stays the same when the run is resumed.</param>
+/// <param name="Live">Whether this console is following it now.</param>
+/// <param name="Resumable">Stopped before its last round with a log to resume from.</param>
+public sealed record RunEntry(
+    string Id,
+    string Scenario,
+    string State,
+    int Agents,
+    int RoundsPlanned,
+    int RoundsCompleted,
+    int CurrentRound,
+    long CurrentRoundAgentsDone,
+    double WallSeconds,
+    double SetupSeconds,
+    DateTime StartedUtc,
+    bool Live,
+    bool HasLog,
+    bool Resumable,
+    string? Policy,
+    string? Source,
+    string? Error,
+    LlmSummary.EndpointCounters? Llm);
+
+/// <summary>A server-sent event: its name (run, round, llm, end) and JSON data.</summary>
+public sealed record ConsoleEvent(string Name, string Data);
+
+/// <summary>
+/// Every run the console knows: the ones it started (followed live, their events fanned out to every page watching)
+/// and the finished ones in its runs folder, from their files. Starting a run writes the same folder `agentswarm run`
+/// writes (rounds.jsonl, rounds.csv, summary.json, the log, the scenario's result files).
+/// </summary>
+public sealed partial class RunBoard(IClusterClient client, IServiceProvider services, ConsoleOptions options, ILogger<RunBoard> logger) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<string, LiveRun> _live = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
+
+    public string Folder { get; } = Path.GetFullPath(options.Runs);
+
+    /// <summary>The run files' JSON conventions, with quotes and apostrophes left readable.</summary>
+    internal static JsonSerializerOptions Json { get; } = new(RunOutput.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    /// <summary>Starts a validated run; its id is its new folder's name.</summary>
+    public RunEntry Start(RunSpec spec, string? source)
+    {
+        var id = RunJobs.NewRunId(spec.Scenario);
+        var directory = Path.Combine(Folder, id);
+        spec = spec with { Log = new RunLogSpec(options.Cluster ? Path.Combine(id, "log") : Path.Combine(directory, "log")) };
+        var run = new LiveRun(id, id, spec, directory, source, DateTime.UtcNow, []);
+        _live[id] = run;
+        run.Completion = Task.Run(() => FollowAsync(run));
+        return Entry(run);
+    }
+
+    /// <summary>Resumes a stopped run from its log, in its own folder, under the same id.</summary>
+    public RunEntry Resume(string id)
+    {
+        if (_live.TryGetValue(id, out var current) && !current.Finished)
+        {
+            throw new ConsoleProblem(409, $"run '{id}' is still running");
+        }
+
+        var log = OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to resume from");
+        if (RunJobs.WhyNotResumable(log) is { } why)
+        {
+            throw new ConsoleProblem(409, why);
+        }
+
+        RunSpec spec;
+        try
+        {
+            spec = RunJobs.PrepareResume(log, services.GetRequiredService<Serializer>());
+        }
+        catch (LogFormatException ex)
+        {
+            throw new ConsoleProblem(409, $"run '{id}' cannot be resumed: {ex.Message}");
+        }
+
+        var source = current?.Source ?? ReadSummary(id)?["scenario"]?.GetValue<string>();
+        var run = new LiveRun(id, RunJobs.NewRunId(spec.Scenario), spec, Path.Combine(Folder, id), source, DateTime.UtcNow, []);
+        _live[id] = run;
+        run.Completion = Task.Run(() => FollowAsync(run));
+        return Entry(run);
+    }
+
+    public IReadOnlyList<RunEntry> List()
+    {
+        var entries = _live.Values.Select(Entry).ToDictionary(e => e.Id, StringComparer.Ordinal);
+        if (Directory.Exists(Folder))
+        {
+            foreach (var directory in Directory.EnumerateDirectories(Folder))
+            {
+                var id = Path.GetFileName(directory);
+                if (!entries.ContainsKey(id) && FromFiles(id) is { } entry)
+                {
+                    entries[id] = entry;
+                }
+            }
+        }
+
+        return [.. entries.Values.OrderByDescending(e => e.StartedUtc).ThenBy(e => e.Id, StringComparer.Ordinal)];
+    }
+
+    public RunEntry Get(string id) =>
+        _live.TryGetValue(CheckId(id), out var run) ? Entry(run) : FromFiles(id) ?? throw NotFound(id);
+
+    /// <summary>The rounds finished so far, each as rounds.jsonl has it.</summary>
+    public IReadOnlyList<JsonNode> Rounds(string id)
+    {
+        if (_live.TryGetValue(CheckId(id), out var run))
+        {
+            lock (run.Gate)
+            {
+                return [.. run.Rounds];
+            }
+        }
+
+        var file = Path.Combine(RunFolder(id), "rounds.jsonl");
+        return File.Exists(file) ? [.. File.ReadLines(file).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!)] : [];
+    }
+
+    /// <summary>Where a run's parts are: the controller's silo, each partition's, and every recovery after a lost silo.</summary>
+    public async Task<RunInfo?> PlacementAsync(string id)
+    {
+        if (_live.TryGetValue(CheckId(id), out var run))
+        {
+            return await client.GetGrain<ISimulationGrain>(run.GrainId).GetInfoAsync();
+        }
+
+        return null;
+    }
+
+    public async Task CancelAsync(string id)
+    {
+        if (!_live.TryGetValue(CheckId(id), out var run))
+        {
+            throw Directory.Exists(RunFolder(id)) ? new ConsoleProblem(409, $"run '{id}' is not running") : NotFound(id);
+        }
+
+        if (run.Finished)
+        {
+            throw new ConsoleProblem(409, $"run '{id}' is not running ({Entry(run).State})");
+        }
+
+        await client.GetGrain<ISimulationGrain>(run.GrainId).CancelAsync();
+    }
+
+    /// <summary>Deletes a finished run's folder; <paramref name="confirm"/> must repeat the id.</summary>
+    public void Delete(string id, string? confirm)
+    {
+        var directory = RunFolder(id);
+        if (_live.TryGetValue(id, out var run) && !run.Finished)
+        {
+            throw new ConsoleProblem(409, $"run '{id}' is still running: cancel it first");
+        }
+
+        if (!Directory.Exists(directory))
+        {
+            throw NotFound(id);
+        }
+
+        if (!string.Equals(confirm, id, StringComparison.Ordinal))
+        {
+            throw new ConsoleProblem(400, $"deleting run '{id}' removes its folder {directory}: repeat its id as ?confirm={id}");
+        }
+
+        Directory.Delete(directory, recursive: true);
+        _live.TryRemove(id, out _);
+    }
+
+    /// <summary>The run's log, or null when it has none.</summary>
+    public RunLog? OpenLog(string id)
+    {
+        var directory = LogDirectory(id);
+        if (!Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        try
+        {
+            return RunLog.Open(directory);
+        }
+        catch (LogFormatException ex)
+        {
+            throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
+        }
+    }
+
+    /// <summary>A live agent's memory, transcript and counters, from its grain (null when the run is not live).</summary>
+    public async Task<AgentSnapshot?> LiveAgentAsync(string id, int agent)
+    {
+        if (!_live.TryGetValue(CheckId(id), out var run) || run.Finished || agent < 0 || agent >= run.Spec.Agents)
+        {
+            return null;
+        }
+
+        return await client.GetGrain<IAgentGrain>(agent, run.GrainId).GetSnapshotAsync();
+    }
+
+    public string RunFolder(string id) => Path.Combine(Folder, CheckId(id));
+
+    public string LogDirectory(string id) =>
+        _live.TryGetValue(CheckId(id), out var run) && run.Spec.Log?.Directory is { } log && Path.IsPathRooted(log)
+            ? log
+            : Path.Combine(RunFolder(id), "log");
+
+    /// <summary>
+    /// Subscribes to a run's events: the run and every round so far at once, then each change as it happens, and
+    /// <c>end</c> last. A finished run's stream is its files replayed, then <c>end</c>.
+    /// </summary>
+    public ChannelReader<ConsoleEvent> Watch(string id, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateUnbounded<ConsoleEvent>(new UnboundedChannelOptions { SingleReader = true });
+        if (!_live.TryGetValue(CheckId(id), out var run))
+        {
+            var entry = FromFiles(id) ?? throw NotFound(id);
+            channel.Writer.TryWrite(Event("run", entry));
+            foreach (var round in Rounds(id))
+            {
+                channel.Writer.TryWrite(new ConsoleEvent("round", round.ToJsonString(Json)));
+            }
+
+            channel.Writer.TryWrite(Event("end", entry));
+            channel.Writer.Complete();
+            return channel.Reader;
+        }
+
+        lock (run.Gate)
+        {
+            channel.Writer.TryWrite(Event("run", Entry(run)));
+            foreach (var round in run.Rounds)
+            {
+                channel.Writer.TryWrite(new ConsoleEvent("round", round.ToJsonString(Json)));
+            }
+
+            if (run.Finished)
+            {
+                channel.Writer.TryWrite(Event("end", Entry(run)));
+                channel.Writer.Complete();
+                return channel.Reader;
+            }
+
+            run.Watchers.Add(channel.Writer);
+        }
+
+        cancellationToken.Register(() =>
+        {
+            lock (run.Gate)
+            {
+                run.Watchers.Remove(channel.Writer);
+            }
+
+            channel.Writer.TryComplete();
+        });
+        return channel.Reader;
+    }
+
+    /// <summary>Waits for every run this console started to end (tests, shutdown).</summary>
+    public Task WhenIdleAsync() => Task.WhenAll(_live.Values.Select(r => r.Completion ?? Task.CompletedTask));
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
+        try
+        {
+            await WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+        catch (TimeoutException)
+        {
+            // The process is going: what the runs finished is on disk already.
+        }
+
+        _stopping.Dispose();
+    }
+
+    private async Task FollowAsync(LiveRun run)
+    {
+        try
+        {
+            using var output = new RunOutput(run.Directory);
+            var driver = new SimulationDriver(client) { DetachOnCancel = options.Cluster };
+            var callbacks = new RunCallbacks(
+                status => Publish(run, r => r.Status = status, "run"),
+                round => Publish(run, r => r.Rounds.Add(JsonSerializer.SerializeToNode(RoundRecord.From(round), Json)!), "round", RoundRecord.From(round)),
+                llm => Publish(run, r => r.Llm = LlmSummary.Counters(llm.Total), "llm", LlmSummary.Counters(llm.Total)));
+            var outcome = await RunJobs.RunIntoAsync(driver, client, run.GrainId, run.Spec, output, callbacks, _stopping.Token);
+            run.Outcome = outcome;
+            if (outcome.Final.State is SimulationState.Completed or SimulationState.Cancelled or SimulationState.Failed)
+            {
+                await client.GetGrain<ISimulationGrain>(run.GrainId).ReleaseAsync();
+            }
+        }
+        catch (Exception ex)
+        {
+            LogRunFailed(logger, ex, run.Id);
+            run.Failure = ex.Message;
+        }
+        finally
+        {
+            lock (run.Gate)
+            {
+                run.Finished = true;
+                var end = Event("end", Entry(run));
+                foreach (var watcher in run.Watchers)
+                {
+                    watcher.TryWrite(end);
+                    watcher.TryComplete();
+                }
+
+                run.Watchers.Clear();
+            }
+        }
+    }
+
+    private void Publish(LiveRun run, Action<LiveRun> change, string name, object? data = null)
+    {
+        lock (run.Gate)
+        {
+            change(run);
+            var message = Event(name, data ?? Entry(run));
+            foreach (var watcher in run.Watchers)
+            {
+                watcher.TryWrite(message);
+            }
+        }
+    }
+
+    private static ConsoleEvent Event(string name, object data) => new(name, JsonSerializer.Serialize(data, data.GetType(), Json));
+
+    private RunEntry Entry(LiveRun run)
+    {
+        var status = run.Outcome?.Final ?? run.Status;
+        var state = run.Failure is not null ? "failed" : status?.State.ToString().ToLowerInvariant() ?? "starting";
+        var finished = run.Finished && state is "cancelled" or "failed" && status?.RoundsCompleted < run.Spec.Rounds;
+        return new RunEntry(
+            run.Id,
+            run.Spec.Scenario,
+            state,
+            run.Spec.Agents,
+            run.Spec.Rounds,
+            status?.RoundsCompleted ?? 0,
+            status?.CurrentRound ?? 0,
+            status?.CurrentRoundAgentsDone ?? 0,
+            run.Outcome?.Wall.TotalSeconds ?? (DateTime.UtcNow - run.StartedUtc).TotalSeconds,
+            status?.SetupTime.TotalSeconds ?? 0,
+            run.StartedUtc,
+            !run.Finished,
+            run.Spec.Log is not null,
+            finished,
+            run.Spec.Policy.Name,
+            run.Source,
+            run.Failure ?? status?.Error,
+            run.Llm);
+    }
+
+    private RunEntry? FromFiles(string id)
+    {
+        var directory = RunFolder(id);
+        var summary = ReadSummary(id);
+        var hasLog = Directory.Exists(Path.Combine(directory, "log"));
+        if (summary is null)
+        {
+            if (!File.Exists(Path.Combine(directory, "rounds.jsonl")) && !hasLog)
+            {
+                return null;
+            }
+
+            // A run whose follower stopped before its end (the console was closed): what its files hold.
+            var rounds = Rounds(id).Count;
+            return new RunEntry(id, "?", "stopped", 0, 0, rounds, 0, 0, 0, 0, Directory.GetCreationTimeUtc(directory), false, hasLog, hasLog, null, null, "the console stopped following this run before it ended", null);
+        }
+
+        var state = summary["state"]?.GetValue<string>() ?? "unknown";
+        var planned = summary["roundsPlanned"]?.GetValue<int>() ?? 0;
+        var completed = summary["roundsCompleted"]?.GetValue<int>() ?? 0;
+        var llm = summary["llm"]?["total"] is { } total ? total.Deserialize<LlmSummary.EndpointCounters>(Json) : null;
+        return new RunEntry(
+            id,
+            summary["scenario"]?.GetValue<string>() ?? "?",
+            state,
+            summary["agents"]?.GetValue<int>() ?? 0,
+            planned,
+            completed,
+            completed,
+            0,
+            summary["wallSeconds"]?.GetValue<double>() ?? 0,
+            summary["setupSeconds"]?.GetValue<double>() ?? 0,
+            File.GetLastWriteTimeUtc(Path.Combine(directory, "summary.json")) - TimeSpan.FromSeconds(summary["wallSeconds"]?.GetValue<double>() ?? 0),
+            false,
+            hasLog,
+            hasLog && state is "cancelled" or "failed" && completed < planned,
+            summary["policy"]?["name"]?.GetValue<string>(),
+            null,
+            summary["error"]?.GetValue<string>(),
+            llm);
+    }
+
+    private JsonNode? ReadSummary(string id)
+    {
+        var file = Path.Combine(RunFolder(id), "summary.json");
+        try
+        {
+            return File.Exists(file) ? JsonNode.Parse(File.ReadAllText(file)) : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string CheckId(string id) =>
+        id.Length is > 0 and <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && id is not ("." or "..")
+            ? id
+            : throw new ConsoleProblem(400, $"'{id}' is not a run id");
+
+    private static ConsoleProblem NotFound(string id) => new(404, $"no run '{id}'");
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed in the console")]
+    private static partial void LogRunFailed(ILogger logger, Exception exception, string runId);
+
+    private sealed class LiveRun(string id, string grainId, RunSpec spec, string directory, string? source, DateTime startedUtc, List<JsonNode> rounds)
+    {
+        public object Gate { get; } = new();
+
+        public string Id { get; } = id;
+
+        /// <summary>The simulation grain's id: a resumed run gets a new one, under the same console id.</summary>
+        public string GrainId { get; } = grainId;
+
+        public RunSpec Spec { get; } = spec;
+
+        public string Directory { get; } = directory;
+
+        public string? Source { get; } = source;
+
+        public DateTime StartedUtc { get; } = startedUtc;
+
+        public List<JsonNode> Rounds { get; } = rounds;
+
+        public List<ChannelWriter<ConsoleEvent>> Watchers { get; } = [];
+
+        public SimulationStatus? Status { get; set; }
+
+        public LlmSummary.EndpointCounters? Llm { get; set; }
+
+        public RunOutcome? Outcome { get; set; }
+
+        public string? Failure { get; set; }
+
+        public bool Finished { get; set; }
+
+        public Task? Completion { get; set; }
+    }
+}

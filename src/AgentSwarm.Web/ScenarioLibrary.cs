@@ -1,0 +1,108 @@
+using AgentSwarm.Abstractions;
+using AgentSwarm.Scenarios.Files;
+
+namespace AgentSwarm.Web;
+
+/// <summary>A problem with a request, as the API answers it: an HTTP status and a message naming what is wrong.</summary>
+public sealed class ConsoleProblem(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>One mistake in a scenario file, at its line (the validator's file:line:column: field: problem, split up).</summary>
+public sealed record ScenarioError(string File, int Line, int Column, string Field, string Problem, string Message)
+{
+    public static ScenarioError From(ScenarioFileException ex, string file) => new(file, ex.Line, ex.Column, ex.Field, ex.Problem, ex.Message.Replace(ex.File, file, StringComparison.Ordinal));
+}
+
+/// <summary>A scenario file in the console's folder.</summary>
+public sealed record ScenarioEntry(string Name, long Bytes, DateTime ModifiedUtc);
+
+/// <summary>
+/// The scenario files the console serves: one folder (and its subfolders) of YAML files. Names are paths relative to
+/// it with '/'; a name that leaves the folder, or a path inside a scenario that does (a graph or edge-list file), is
+/// refused; files are data, read by the same validator as `agentswarm run`, and bounded in size.
+/// </summary>
+public sealed class ScenarioLibrary(ConsoleOptions options)
+{
+    public string Folder { get; } = Path.GetFullPath(options.Scenarios);
+
+    public IReadOnlyList<ScenarioEntry> List()
+    {
+        if (!Directory.Exists(Folder))
+        {
+            return [];
+        }
+
+        return [.. Directory.EnumerateFiles(Folder, "*.*", SearchOption.AllDirectories)
+            .Where(IsScenarioName)
+            .Select(path => new FileInfo(path))
+            .Select(file => new ScenarioEntry(Path.GetRelativePath(Folder, file.FullName).Replace('\\', '/'), file.Length, file.LastWriteTimeUtc))
+            .OrderBy(e => e.Name, StringComparer.Ordinal)];
+    }
+
+    public string Read(string name)
+    {
+        var path = Resolve(name);
+        return File.Exists(path) ? File.ReadAllText(path) : throw new ConsoleProblem(404, $"no scenario '{name}' in {Folder}");
+    }
+
+    public void Save(string name, string text)
+    {
+        CheckSize(text);
+        var path = Resolve(name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        File.WriteAllText(temporary, text);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>The run a scenario text describes, with overrides; throws <see cref="ScenarioFileException"/> at the first mistake.</summary>
+    /// <param name="name">The file's name in the folder (it need not exist yet): errors name it, relative paths start from its folder.</param>
+    public RunSpec Parse(string name, string text, RunOverrides overrides)
+    {
+        CheckSize(text);
+        return ScenarioFile.Parse(text, Resolve(name), overrides, [Folder]);
+    }
+
+    /// <summary>Parses, and turns a mistake into the errors the API returns, naming the file as the console shows it.</summary>
+    public (RunSpec? Spec, ScenarioError[] Errors) Validate(string name, string text, RunOverrides overrides)
+    {
+        try
+        {
+            return (Parse(name, text, overrides), []);
+        }
+        catch (ScenarioFileException ex)
+        {
+            return (null, [ScenarioError.From(ex, name)]);
+        }
+    }
+
+    private void CheckSize(string text)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(text) > options.MaxScenarioBytes)
+        {
+            throw new ConsoleProblem(413, $"the scenario is larger than the console accepts ({options.MaxScenarioBytes:N0} bytes; AgentSwarm:Console:MaxScenarioBytes)");
+        }
+    }
+
+    /// <summary>The file a name stands for; refuses names that leave the folder or are not .yaml/.yml files.</summary>
+    public string Resolve(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name) || !IsScenarioName(name))
+        {
+            throw new ConsoleProblem(400, $"'{name}' is not a scenario file name (a .yaml or .yml file in {Folder})");
+        }
+
+        var path = Path.GetFullPath(Path.Combine(Folder, name));
+        if (Path.IsPathRooted(name) || !path.StartsWith(Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new ConsoleProblem(400, $"'{name}' is outside the scenarios folder {Folder}");
+        }
+
+        return path;
+    }
+
+    private static bool IsScenarioName(string name) =>
+        name.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+}
