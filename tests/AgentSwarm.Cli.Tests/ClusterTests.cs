@@ -53,7 +53,7 @@ public class SiloClusterFixture : IAsyncLifetime
         }
 
         // The repository's own build of agentswarm, run as `dotnet agentswarm.dll silo ...` (checkpoints every round).
-        var dll = Path.Combine(AzuriteServer.RepositoryRoot(), "src", "AgentSwarm.Cli", "bin", Configuration(), "net10.0", "agentswarm.dll");
+        var dll = Path.Combine(Repository.Root(), "src", "AgentSwarm.Cli", "bin", Configuration(), "net10.0", "agentswarm.dll");
         Assert.True(File.Exists(dll), $"the agentswarm build is missing at {dll}");
         _silos = await SiloProcesses.StartAsync(_count, Redis, Storage, checkpointEvery: 1, LogRoot, progress: null, CancellationToken.None, dll);
     }

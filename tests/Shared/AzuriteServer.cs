@@ -42,7 +42,7 @@ public sealed class AzuriteServer : IAsyncDisposable
 
     public static async Task<AzuriteServer> StartAsync()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var script = Path.Combine(root, TableService);
         if (!File.Exists(script))
         {
@@ -130,19 +130,5 @@ public sealed class AzuriteServer : IAsyncDisposable
         {
             // A file still held open is left to the temp cleaner; the test's result does not depend on it.
         }
-    }
-
-    /// <summary>The folder holding AgentSwarm.sln, found from the test's output folder upwards.</summary>
-    public static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "AgentSwarm.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"no AgentSwarm.sln above {AppContext.BaseDirectory}");
     }
 }

@@ -1,0 +1,52 @@
+using System.Net;
+
+namespace AgentSwarm.Web.Tests;
+
+public sealed class AccessTests
+{
+    [Theory]
+    [InlineData("http://localhost:5180", true)]
+    [InlineData("http://127.0.0.1:0;http://[::1]:5181", true)]
+    [InlineData("http://0.0.0.0:5180", false)]
+    [InlineData("http://*:5180", false)]
+    [InlineData("http://192.168.1.20:5180", false)]
+    [InlineData("http://localhost:5180;http://10.0.0.5:5180", false)]
+    public void OnlyLoopbackAddressesMayServeWithoutAToken(string urls, bool loopback) =>
+        Assert.Equal(loopback, ConsoleAccess.LoopbackOnly(urls));
+
+    [Fact]
+    public async Task AnAddressThatIsNotOneIsRefusedBeforeAnythingStarts()
+    {
+        var problem = await Assert.ThrowsAsync<ConsoleProblem>(() => ConsoleFixture.StartAsync(new ConsoleOptions { Urls = "localhost:5180" }));
+        Assert.Contains("'localhost:5180' is not an http:// or https:// address", problem.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithATokenEveryPageAndApiCallNeedsIt()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "agentswarm-token-" + Guid.NewGuid().ToString("N")[..8]);
+        await using var server = await ConsoleFixture.StartAsync(new ConsoleOptions { Urls = "http://127.0.0.1:0", Token = "s3cret-token", Scenarios = root, Runs = root });
+        var address = new Uri(server.Addresses[0]);
+        using var bare = new HttpClient { BaseAddress = address };
+        foreach (var path in new[] { "/api/runs", "/api/scenarios", "/", "/assets/app.js", "/orleans/" })
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, (await bare.GetAsync(path)).StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bare.GetAsync("/api/runs?token=wrong")).StatusCode);
+        using var wrongBearer = new HttpRequestMessage(HttpMethod.Get, "/api/runs") { Headers = { { "Authorization", "Bearer wrong" } } };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await bare.SendAsync(wrongBearer)).StatusCode);
+
+        using var bearer = new HttpRequestMessage(HttpMethod.Get, "/api/runs") { Headers = { { "Authorization", "Bearer s3cret-token" } } };
+        Assert.Equal(HttpStatusCode.OK, (await bare.SendAsync(bearer)).StatusCode);
+
+        // The printed link (?token=) sets a cookie, which the page's own calls then carry.
+        var cookies = new CookieContainer();
+        using var browser = new HttpClient(new HttpClientHandler { CookieContainer = cookies }) { BaseAddress = address };
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/?token=s3cret-token")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/api/scenarios")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/orleans/")).StatusCode);
+        Assert.EndsWith("?token=s3cret-token", server.Link, StringComparison.Ordinal);
+        Assert.False(server.TokenGenerated);
+    }
+}

@@ -1,0 +1,276 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace AgentSwarm.Web.Tests;
+
+[Collection(ConsoleCollection.Name)]
+public sealed class ApiTests(ConsoleFixture console)
+{
+    private HttpClient Http => console.Http;
+
+    [Fact]
+    public async Task ScenariosAreListedReadAndSavedAndReadBack()
+    {
+        var list = await Http.GetFromJsonAsync<JsonElement>("/api/scenarios");
+        var names = list.GetProperty("scenarios").EnumerateArray().Select(s => s.GetProperty("name").GetString()).ToList();
+        Assert.Contains("guess-two-thirds.yaml", names);
+        Assert.Contains("agentsnet-llm.yaml", names);
+
+        var read = await Http.GetFromJsonAsync<JsonElement>("/api/scenarios/guess-two-thirds.yaml");
+        var yaml = read.GetProperty("yaml").GetString()!;
+        Assert.StartsWith("# Guess 2/3", yaml, StringComparison.Ordinal);
+
+        var edited = yaml.Replace("agents: 10000", "agents: 1234", StringComparison.Ordinal);
+        var saved = await Http.PutAsync("/api/scenarios/mine/small-guess.yaml", new StringContent(edited, Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.OK, saved.StatusCode);
+        var savedBody = await saved.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(savedBody.GetProperty("valid").GetBoolean());
+        Assert.Equal(edited, await File.ReadAllTextAsync(Path.Combine(console.Scenarios, "mine", "small-guess.yaml")));
+        var again = await Http.GetFromJsonAsync<JsonElement>("/api/scenarios/mine/small-guess.yaml");
+        Assert.Equal(edited, again.GetProperty("yaml").GetString());
+
+        var missing = await Http.GetAsync("/api/scenarios/nothing-here.yaml");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Contains("no scenario 'nothing-here.yaml'", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ValidationNamesTheLineColumnAndFieldOfAMistake()
+    {
+        var response = await Http.PostAsJsonAsync("/api/scenarios/validate", new { scenario = "draft.yaml", yaml = "scenario: guess-two-thirds\nagents: -4\nrounds: 3\n" });
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.False(body.GetProperty("valid").GetBoolean());
+        var error = body.GetProperty("errors")[0];
+        Assert.Equal(2, error.GetProperty("line").GetInt32());
+        Assert.Equal(9, error.GetProperty("column").GetInt32());
+        Assert.Equal("agents", error.GetProperty("field").GetString());
+        Assert.Equal("draft.yaml:2:9: agents: must be in 1..100000000 (got -4)", error.GetProperty("message").GetString());
+
+        var good = await Http.PostAsJsonAsync("/api/scenarios/validate", new { scenario = "guess-two-thirds.yaml", agents = 500 });
+        var goodBody = await good.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(goodBody.GetProperty("valid").GetBoolean());
+        Assert.Equal(500, goodBody.GetProperty("run").GetProperty("agents").GetInt32());
+    }
+
+    [Fact]
+    public async Task ALaunchedGuessRunFinishesAndLeavesTheFilesRunLeaves()
+    {
+        var id = await console.LaunchAsync(new { scenario = "guess-two-thirds.yaml", agents = 3000, rounds = 3, seed = 7 });
+        var end = await console.WaitForEndAsync(id);
+        Assert.Equal("completed", end.GetProperty("state").GetString());
+        Assert.Equal(3, end.GetProperty("roundsCompleted").GetInt32());
+
+        var detail = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}");
+        var rounds = detail.GetProperty("rounds").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], rounds.Select(r => r.GetProperty("round").GetInt32()));
+        Assert.All(rounds, r => Assert.Equal(3000, r.GetProperty("stats").GetProperty("count").GetInt64()));
+        Assert.All(rounds, r => Assert.Equal(3000, r.GetProperty("stats").GetProperty("histogram").EnumerateArray().Sum(b => b.GetInt64())));
+
+        // The same files `agentswarm run` writes, and the rounds the API gave are the file's.
+        var folder = Path.Combine(console.Runs, id);
+        Assert.True(File.Exists(Path.Combine(folder, "summary.json")));
+        Assert.True(Directory.Exists(Path.Combine(folder, "log")));
+        var fromFile = (await File.ReadAllLinesAsync(Path.Combine(folder, "rounds.jsonl"))).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(fromFile.Select(r => r.GetProperty("stats").GetProperty("mean").GetDouble()), rounds.Select(r => r.GetProperty("stats").GetProperty("mean").GetDouble()));
+
+        var csv = await Http.GetStringAsync($"/api/runs/{id}/files/rounds.csv");
+        Assert.StartsWith("round,seconds,agent_steps", csv, StringComparison.Ordinal);
+        Assert.Equal(4, csv.Trim().Split('\n').Length);
+
+        var listed = await Http.GetFromJsonAsync<JsonElement>("/api/runs");
+        Assert.Contains(listed.EnumerateArray(), r => r.GetProperty("id").GetString() == id && r.GetProperty("state").GetString() == "completed");
+    }
+
+    [Fact]
+    public async Task ALaunchOfAScenarioWithAMistakeIsRefusedWithItsErrorsAndStartsNothing()
+    {
+        var before = Directory.Exists(console.Runs) ? Directory.GetDirectories(console.Runs).Length : 0;
+        var response = await Http.PostAsJsonAsync("/api/runs", new { scenario = "bad.yaml", yaml = "scenario: guess-two-thirds\nagents: 100\ntopology:\n  kind: hexagonal\n" });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(4, body.GetProperty("errors")[0].GetProperty("line").GetInt32());
+        Assert.Equal("topology.kind", body.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal(before, Directory.Exists(console.Runs) ? Directory.GetDirectories(console.Runs).Length : 0);
+
+        var unknownOption = await Http.PostAsJsonAsync("/api/runs", new { scenario = "guess-two-thirds.yaml", hosting = "sideways" });
+        Assert.Equal(HttpStatusCode.BadRequest, unknownOption.StatusCode);
+        Assert.Contains("sideways", await unknownOption.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var notJson = await Http.PostAsync("/api/runs", new StringContent("{agents: 5", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, notJson.StatusCode);
+        Assert.Contains("not the JSON expected", await notJson.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var nothing = await Http.PostAsJsonAsync("/api/runs", new { agents = 5 });
+        Assert.Equal(HttpStatusCode.BadRequest, nothing.StatusCode);
+        Assert.Contains("give a scenario", await nothing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnUnknownRunIsNotFoundOnEveryEndpoint()
+    {
+        foreach (var (method, path) in new[]
+        {
+            ("GET", "/api/runs/no-such-run"), ("GET", "/api/runs/no-such-run/events"), ("GET", "/api/runs/no-such-run/agents/0"),
+            ("POST", "/api/runs/no-such-run/cancel"), ("POST", "/api/runs/no-such-run/verify"), ("DELETE", "/api/runs/no-such-run?confirm=no-such-run"),
+            ("GET", "/api/runs/no-such-run/files"),
+        })
+        {
+            var response = await Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
+            Assert.True(response.StatusCode == HttpStatusCode.NotFound, $"{method} {path}: {(int)response.StatusCode}");
+            Assert.Contains("no run 'no-such-run'", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        var badId = await Http.GetAsync("/api/runs/..%2F..%2Fetc");
+        Assert.True(badId.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.NotFound, $"{(int)badId.StatusCode}");
+    }
+
+    [Fact]
+    public async Task PathsThatLeaveTheServedFoldersAreRefused()
+    {
+        // Kestrel folds ../ out of URLs; a name in a body is where one could still try.
+        await File.WriteAllTextAsync(Path.Combine(console.Root, "secret.yaml"), "scenario: guess-two-thirds\n");
+        var outside = await Http.PostAsJsonAsync("/api/runs", new { scenario = "../secret.yaml" });
+        Assert.Equal(HttpStatusCode.BadRequest, outside.StatusCode);
+        Assert.Contains("outside the scenarios folder", await outside.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var absolute = await Http.PostAsJsonAsync("/api/scenarios/validate", new { scenario = Path.Combine(console.Root, "secret.yaml") });
+        Assert.Equal(HttpStatusCode.BadRequest, absolute.StatusCode);
+
+        var notYaml = await Http.PutAsync("/api/scenarios/run.sh", new StringContent("rm -rf /"));
+        Assert.Equal(HttpStatusCode.BadRequest, notYaml.StatusCode);
+
+        // A graph file the scenario names must lie inside the scenarios folder too.
+        var secret = Path.Combine(console.Root, "secret-graph.json");
+        await File.WriteAllTextAsync(secret, "{}");
+        var graph = await Http.PostAsJsonAsync("/api/scenarios/validate", new { scenario = "sneaky.yaml", yaml = "scenario: agentsnet\ntask: coloring\ngraph:\n  file: ../secret-graph.json\n" });
+        var error = (await graph.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("errors")[0];
+        Assert.Equal("graph.file", error.GetProperty("field").GetString());
+        Assert.Contains("outside the folders", error.GetProperty("problem").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AScenarioLargerThanTheLimitIsRefused()
+    {
+        var huge = "scenario: guess-two-thirds\n" + new string('#', 300 * 1024);
+        var response = await Http.PutAsync("/api/scenarios/huge.yaml", new StringContent(huge));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.False(File.Exists(Path.Combine(console.Scenarios, "huge.yaml")));
+    }
+
+    [Fact]
+    public async Task ACancelledRunIsResumedToItsEndAndThenVerifiesByReplay()
+    {
+        const string Yaml = "scenario: guess-two-thirds\nagents: 300\nrounds: 12\nseed: 3\npolicy:\n  name: dummy-latency\n  latency: 250ms\n";
+        var id = await console.LaunchAsync(new { scenario = "slow.yaml", yaml = Yaml });
+        await WaitForRoundAsync(id, 2);
+        var cancel = await Http.PostAsync($"/api/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var stopped = await console.WaitForEndAsync(id);
+        Assert.Equal("cancelled", stopped.GetProperty("state").GetString());
+        Assert.True(stopped.GetProperty("resumable").GetBoolean());
+        var cut = stopped.GetProperty("roundsCompleted").GetInt32();
+        Assert.InRange(cut, 2, 11);
+
+        var again = await Http.PostAsync($"/api/runs/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        var resume = await Http.PostAsync($"/api/runs/{id}/resume", null);
+        Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
+        var end = await console.WaitForEndAsync(id);
+        Assert.Equal("completed", end.GetProperty("state").GetString());
+        Assert.Equal(12, end.GetProperty("roundsCompleted").GetInt32());
+        Assert.Equal(12, (await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/rounds")).GetArrayLength());
+
+        var completedResume = await Http.PostAsync($"/api/runs/{id}/resume", null);
+        Assert.Equal(HttpStatusCode.Conflict, completedResume.StatusCode);
+        Assert.Contains("nothing to resume", await completedResume.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var verify = await (await Http.PostAsync($"/api/runs/{id}/verify", null)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(verify.GetProperty("verified").GetBoolean(), verify.ToString());
+        Assert.Equal(12, verify.GetProperty("rounds").GetArrayLength());
+        Assert.All(verify.GetProperty("rounds").EnumerateArray(), r => Assert.True(r.GetProperty("sameHash").GetBoolean()));
+    }
+
+    [Fact]
+    public async Task DeletingARunNeedsItsIdRepeatedAndRemovesItsFolder()
+    {
+        var id = await console.LaunchAsync(new { scenario = "guess-two-thirds.yaml", agents = 200, rounds = 1 });
+        await console.WaitForEndAsync(id);
+        var folder = Path.Combine(console.Runs, id);
+
+        var unconfirmed = await Http.DeleteAsync($"/api/runs/{id}");
+        Assert.Equal(HttpStatusCode.BadRequest, unconfirmed.StatusCode);
+        Assert.Contains($"?confirm={id}", await unconfirmed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(Directory.Exists(folder));
+
+        var wrong = await Http.DeleteAsync($"/api/runs/{id}?confirm=something-else");
+        Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        Assert.True(Directory.Exists(folder));
+
+        var deleted = await Http.DeleteAsync($"/api/runs/{id}?confirm={id}");
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        Assert.False(Directory.Exists(folder));
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync($"/api/runs/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnAgentOfAnAgentsNetLlmRunShowsEveryCallWithItsPromptAndResponse()
+    {
+        var id = await console.LaunchAsync(new { scenario = "agentsnet-llm.yaml" });
+        var end = await console.WaitForEndAsync(id);
+        Assert.Equal("completed", end.GetProperty("state").GetString());
+        Assert.True(end.GetProperty("llm").GetProperty("requests").GetInt64() > 0);
+
+        var agent = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/agents/3");
+        var calls = agent.GetProperty("rounds").EnumerateArray().SelectMany(r => r.GetProperty("calls").EnumerateArray()).ToList();
+        Assert.NotEmpty(calls);
+        var first = calls[0];
+        Assert.Equal("system", first.GetProperty("prompt")[0].GetProperty("role").GetString());
+        Assert.False(string.IsNullOrEmpty(first.GetProperty("response").GetString()));
+        Assert.True(File.Exists(Path.Combine(console.Runs, id, "agentsnet.json")));
+
+        var oneRound = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/agents/3?round=2");
+        Assert.Equal([2], oneRound.GetProperty("rounds").EnumerateArray().Select(r => r.GetProperty("round").GetInt32()));
+
+        var outOfRange = await Http.GetAsync($"/api/runs/{id}/agents/16");
+        Assert.Equal(HttpStatusCode.BadRequest, outOfRange.StatusCode);
+        Assert.Contains("agents 0..15", await outOfRange.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AReportWritesTablesAndChartsThatCanBeDownloaded()
+    {
+        var id = await console.LaunchAsync(new { scenario = "guess-two-thirds.yaml", agents = 500, rounds = 2 });
+        await console.WaitForEndAsync(id);
+        var report = await (await Http.PostAsync($"/api/runs/{id}/report", null)).Content.ReadFromJsonAsync<JsonElement>();
+        var files = report.GetProperty("files").EnumerateArray().Select(f => f.GetProperty("name").GetString()).ToList();
+        Assert.Contains("report/rounds.csv", files);
+        Assert.Contains("report/actions.parquet", files);
+        Assert.Contains("report/mean-target.png", files);
+
+        var png = await Http.GetByteArrayAsync($"/api/runs/{id}/files/report/mean-target.png");
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+        var parquet = await Http.GetByteArrayAsync($"/api/runs/{id}/files/report/actions.parquet");
+        Assert.Equal("PAR1", Encoding.ASCII.GetString(parquet[..4]));
+
+        var escape = await Http.GetAsync($"/api/runs/{id}/files/..%2F..%2Fscenarios%2Fguess-two-thirds.yaml");
+        Assert.Equal(HttpStatusCode.NotFound, escape.StatusCode);
+    }
+
+    private async Task WaitForRoundAsync(string id, int round)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await using var stream = await Http.GetStreamAsync($"/api/runs/{id}/events", timeout.Token);
+        using var reader = new StreamReader(stream);
+        while (await reader.ReadLineAsync(timeout.Token) is { } line)
+        {
+            if (line.StartsWith("data: {\"round\":", StringComparison.Ordinal) && JsonDocument.Parse(line[6..]).RootElement.GetProperty("round").GetInt32() >= round)
+            {
+                return;
+            }
+        }
+
+        throw new InvalidOperationException($"run {id} ended before round {round}");
+    }
+}
