@@ -96,7 +96,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
 }
 
 [CollectionDefinition(Name)]
-public sealed class ConsoleCollection : ICollectionFixture<ConsoleFixture>
+public sealed class ConsoleCollection : ICollectionFixture<ConsoleFixture>, ICollectionFixture<BrowserFixture>
 {
     public const string Name = "console";
 }

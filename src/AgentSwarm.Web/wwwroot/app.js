@@ -145,7 +145,7 @@ async function runsPage() {
         h("td", { class: "row" },
           r.live ? h("button", { "data-action": "cancel", onclick: () => act(() => api("POST", `/runs/${r.id}/cancel`)) }, "Cancel") : null,
           r.resumable ? h("button", { "data-action": "resume", onclick: () => act(() => api("POST", `/runs/${r.id}/resume`)) }, "Resume") : null,
-          !r.live ? h("button", { class: "danger", "data-action": "delete", onclick: () => { if (confirm(`Delete run ${r.id} and all its files (log, results, report)? This cannot be undone.`)) act(() => api("DELETE", `/runs/${r.id}?confirm=${encodeURIComponent(r.id)}`)); } }, "Delete") : null)))));
+          !r.live ? h("button", { class: "danger", "data-action": "delete", onclick: () => { if (confirm(`Delete run ${r.id} and all its files (log, results, report)? This cannot be undone.`)) act(() => api("DELETE", `/runs/${r.id}?confirm=${encodeURIComponent(r.id)}`)); } }, "Delete") : null))))));
   }
   async function act(call) { try { await call(); } catch (e) { alert(e.message); } refresh(); }
   await refresh();
@@ -345,7 +345,7 @@ async function runPage(id) {
       h("div", {}, "tokens"), h("div", {}, `${fmt(l.promptTokens, 0)} prompt (${fmt(l.cachedPromptTokens, 0)} cached) + ${fmt(l.outputTokens, 0)} output`),
       h("div", {}, "latency p50 / p95 / p99"), h("div", {}, `${fmt(l.latencyP50Ms, 0)} / ${fmt(l.latencyP95Ms, 0)} / ${fmt(l.latencyP99Ms, 0)} ms`),
       h("div", {}, "simulated GPU busy"), h("div", {}, seconds(l.simulatedGpuSeconds))),
-      lineChart("llm-rate", [{ name: "LLM calls", values: hist.map(p => [(p.t - hist[0].t) / 1000, p.calls]) }], { height: 160, xLabel: "seconds" }));
+      h("div", { style: "max-width:640px" }, lineChart("llm-rate", [{ name: "LLM calls", values: hist.map(p => [(p.t - hist[0].t) / 1000, p.calls]) }], { height: 200, xLabel: "seconds" })));
   }
   async function drawPlacement() {
     try {
@@ -384,7 +384,7 @@ async function agentPage(id, agent) {
   let a;
   try { a = await api("GET", `/runs/${id}/agents/${agent}${round ? `?round=${round}` : ""}`); } catch (e) { showError(box, e); return; }
   const messages = list => list.map(m => h("div", { class: `msg ${m.role}` }, h("div", { class: "muted" }, m.role), h("pre", {}, m.text)));
-  box.replaceChildren(
+  box.replaceChildren(h("div", {},
     h("div", { class: "card" }, h("div", { class: "kv" },
       h("div", {}, "partition"), h("div", {}, a.partition ?? "–"),
       h("div", {}, "neighbours"), h("div", { id: "neighbours" }, a.neighbours ? (a.neighbours.length ? a.neighbours.map(n => h("a", { href: `#/runs/${id}/agents/${n}` }, `${n} `)) : "none") : "no snapshots in the log (run with --snapshot-every N to keep agents' memories)"))),
@@ -396,7 +396,7 @@ async function agentPage(id, agent) {
         messages(c.prompt), h("div", { class: "msg assistant" }, h("div", { class: "muted" }, "response"), h("pre", { class: c.response === null ? "error" : null }, c.response ?? `failed: ${c.error}`)))),
       r.number !== null ? h("p", {}, h("b", {}, "action: "), fmt(r.number, 6), r.text ? ` "${r.text}"` : "") : null,
       r.sent.length ? h("div", {}, h("div", { class: "muted" }, `sent (${r.sent.length})`), ...r.sent.map(m => h("pre", {}, `to ${m.agent}: ${m.text}`))) : null,
-      r.memory ? h("div", {}, h("div", { class: "muted" }, "memory"), h("pre", {}, r.memory.join("\n"))) : null))));
+      r.memory ? h("div", {}, h("div", { class: "muted" }, "memory"), h("pre", {}, r.memory.join("\n"))) : null)))));
 }
 
 async function comparePage(a, b) {
