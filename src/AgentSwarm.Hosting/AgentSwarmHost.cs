@@ -1,3 +1,4 @@
+using AgentSwarm.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -54,8 +55,19 @@ public static class AgentSwarmHost
         builder.Configuration.AddInMemoryCollection(settings.Overrides());
 
         ConfigureLogging(builder.Logging, settings.LogLevel);
+        builder.AddServiceDefaults();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        builder.UseOrleans(silo => silo.AddAgentSwarm(builder.Configuration));
+        var traced = builder.ExportsTelemetry();
+        builder.UseOrleans(silo =>
+        {
+            silo.AddAgentSwarm(builder.Configuration);
+            if (traced)
+            {
+                // Spans for grain calls, and trace context carried across silos; only when telemetry leaves the process,
+                // since the filter costs every grain call.
+                silo.AddActivityPropagation();
+            }
+        });
     }
 
     /// <summary>Stops a host within <paramref name="limit"/> and disposes it; a stop cut short is fine, the process ends anyway.</summary>

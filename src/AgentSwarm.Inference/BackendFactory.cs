@@ -1,6 +1,7 @@
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Globalization;
+using AgentSwarm.Abstractions;
 using AgentSwarm.Engine.Llm;
 using AgentSwarm.Inference.Simulated;
 using Microsoft.Extensions.AI;
@@ -14,7 +15,15 @@ public sealed class BackendFactory(IEnumerable<ISimulatedResponder> responders, 
 {
     private readonly ISimulatedResponder[] _responders = [.. responders];
 
-    public IChatClient Create(EndpointAddress address) => address.Kind switch
+    /// <summary>
+    /// The endpoint's client, wrapped in M.E.AI's OpenTelemetry decorator: a span per call (and the gen_ai.client
+    /// metrics) under the AgentSwarm source, with the GenAI semantic conventions' attributes. Prompts and responses
+    /// stay out of the spans (they are in the event log).
+    /// </summary>
+    public IChatClient Create(EndpointAddress address) =>
+        Backend(address).AsBuilder().UseOpenTelemetry(sourceName: AgentSwarmTelemetry.Name).Build();
+
+    private IChatClient Backend(EndpointAddress address) => address.Kind switch
     {
         BackendKind.Simulated => new SimulatedChatClient(address.SimulatedOptions(), _responders, time),
         BackendKind.Ollama => new OllamaApiClient(

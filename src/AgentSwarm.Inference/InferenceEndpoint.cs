@@ -29,6 +29,7 @@ internal sealed class InferenceEndpoint : IDisposable
     {
         Address = address;
         _client = client;
+        Simulated = client.GetService<SimulatedChatClient>();
         _time = time;
         _options = options;
         _gate = new PriorityGate(address.Parallel);
@@ -47,7 +48,7 @@ internal sealed class InferenceEndpoint : IDisposable
     /// <summary>Calls on or waiting for this endpoint per slot: below 1 it has free slots.</summary>
     public double Load => (double)(InFlight + Queued) / Address.Parallel;
 
-    public SimulatedChatClient? Simulated => _client as SimulatedChatClient;
+    public SimulatedChatClient? Simulated { get; }
 
     /// <summary>Whether a call may go here now: closed, or open long enough that one trial call may test it.</summary>
     public bool Available

@@ -82,7 +82,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
     /// <summary>One run's view of the pool.</summary>
     private sealed class RunInference(string runId, LlmSpec spec, InferenceEndpoint[] endpoints, TimeProvider time, InferenceOptions options, ILogger logger)
     {
-        private readonly LlmCounters _total = new();
+        private readonly LlmCounters _total = new(report: true);
         private readonly LlmCounters[] _perEndpoint = [.. endpoints.Select(_ => new LlmCounters())];
 
         // Servers outlive runs (one per address, as real ones): a run reports the GPU time spent since it began.

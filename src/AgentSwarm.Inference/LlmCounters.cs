@@ -3,8 +3,12 @@ using AgentSwarm.Abstractions;
 namespace AgentSwarm.Inference;
 
 /// <summary>Thread-safe counters behind an <see cref="LlmStats"/>.</summary>
-internal sealed class LlmCounters
+/// <param name="report">Also count into the AgentSwarm meter (a run's totals do; its per-endpoint counters would count twice).</param>
+internal sealed class LlmCounters(bool report = false)
 {
+    private static readonly KeyValuePair<string, object?> Input = new("gen_ai.token.type", "input");
+    private static readonly KeyValuePair<string, object?> Output = new("gen_ai.token.type", "output");
+
     private readonly long[] _latency = new long[LatencyHistogram.Buckets];
     private long _requests;
     private long _completed;
@@ -16,13 +20,34 @@ internal sealed class LlmCounters
     private long _cachedPromptTokens;
     private long _outputTokens;
 
-    public void Request() => Interlocked.Increment(ref _requests);
+    public void Request()
+    {
+        Interlocked.Increment(ref _requests);
+        if (report)
+        {
+            AgentSwarmTelemetry.LlmCalls.Add(1);
+        }
+    }
 
     public void Retry() => Interlocked.Increment(ref _retries);
 
-    public void Fail() => Interlocked.Increment(ref _failed);
+    public void Fail()
+    {
+        Interlocked.Increment(ref _failed);
+        if (report)
+        {
+            AgentSwarmTelemetry.LlmFailures.Add(1);
+        }
+    }
 
-    public void CacheHit() => Interlocked.Increment(ref _cacheHits);
+    public void CacheHit()
+    {
+        Interlocked.Increment(ref _cacheHits);
+        if (report)
+        {
+            AgentSwarmTelemetry.LlmCacheHits.Add(1);
+        }
+    }
 
     public void Deduplicated() => Interlocked.Increment(ref _deduplicated);
 
@@ -33,6 +58,12 @@ internal sealed class LlmCounters
         Interlocked.Add(ref _cachedPromptTokens, cachedPromptTokens);
         Interlocked.Add(ref _outputTokens, outputTokens);
         Interlocked.Increment(ref _latency[LatencyHistogram.BucketOf(latencyMs)]);
+        if (report)
+        {
+            AgentSwarmTelemetry.LlmTokens.Add(promptTokens, Input);
+            AgentSwarmTelemetry.LlmTokens.Add(outputTokens, Output);
+            AgentSwarmTelemetry.LlmLatency.Record(latencyMs / 1000);
+        }
     }
 
     public LlmStats Snapshot(string endpoint, int inFlight, int queued, bool circuitOpen, double busySeconds)

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using AgentSwarm.ServiceDefaults;
 using Orleans.Dashboard;
 
 namespace AgentSwarm.Web;
@@ -76,7 +77,7 @@ public sealed class ConsoleServer : IAsyncDisposable
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
-            if (options.Token is { } token && !ConsoleAccess.Admit(context, token))
+            if (options.Token is { } token && !IsHealthProbe(context.Request.Path) && !ConsoleAccess.Admit(context, token))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 if (context.Request.Path.StartsWithSegments("/api"))
@@ -98,9 +99,13 @@ public sealed class ConsoleServer : IAsyncDisposable
         app.MapConsoleApi();
         app.MapPages();
         app.MapOrleansDashboard("/orleans");
+        app.MapDefaultEndpoints();
         await app.StartAsync(cancellationToken);
         return new ConsoleServer(app, options, generated);
     }
+
+    // Probes (a load balancer's, Kubernetes') carry no token and learn nothing but "up".
+    private static bool IsHealthProbe(PathString path) => path == "/health" || path == "/alive";
 
     /// <summary>Waits until the host is told to stop (Ctrl+C, SIGTERM) or the token fires.</summary>
     public Task WaitForShutdownAsync(CancellationToken cancellationToken) => _app.WaitForShutdownAsync(cancellationToken);

@@ -238,6 +238,9 @@ internal sealed partial class PartitionGrain(
     public async Task<PartitionStepResult> StepAsync(RoundContext context, CancellationToken cancellationToken)
     {
         var setup = _setup ?? throw new InvalidOperationException("partition stepped before it was initialised");
+        using var activity = AgentSwarmTelemetry.Source.StartActivity("agentswarm.partition.step");
+        activity?.SetTag("agentswarm.run.id", context.RunId).SetTag("agentswarm.round", context.Round).SetTag("agentswarm.partition", setup.Index)
+            .SetTag("agentswarm.agents", _neighbours.Length);
         var scenario = scenarios.Get(context.Scenario);
         var policy = policies.Get(context.Policy.Name);
         var count = _neighbours.Length;

@@ -225,6 +225,11 @@ internal sealed partial class SimulationGrain(
     {
         var runId = RunId;
         var spec = Record.Spec!;
+        var tags = AgentSwarmTelemetry.RunTags(spec);
+        using var runActivity = AgentSwarmTelemetry.Source.StartActivity("agentswarm.run");
+        runActivity?.SetTag("agentswarm.run.id", runId).SetTag("agentswarm.scenario", spec.Scenario).SetTag("agentswarm.agents", spec.Agents)
+            .SetTag("agentswarm.rounds", spec.Rounds).SetTag("agentswarm.policy", spec.Policy.Name).SetTag("agentswarm.partitions", spec.Partitions)
+            .SetTag("agentswarm.resumed", resume);
         try
         {
             // Let the loop start after the call that started it has returned to its caller.
@@ -255,6 +260,8 @@ internal sealed partial class SimulationGrain(
                 var effective = Effective();
                 var broadcast = round == 1 ? scenario.FirstBroadcast(Context(effective, 1, null)) : scenario.NextBroadcast(Context(effective, round - 1, null), Record.Rounds[round - 2].Stats);
                 var context = Context(effective, round, broadcast);
+                using var roundActivity = AgentSwarmTelemetry.Source.StartActivity("agentswarm.round");
+                roundActivity?.SetTag("agentswarm.run.id", runId).SetTag("agentswarm.round", round);
                 var started = Stopwatch.GetTimestamp();
                 PartitionStepResult[] results;
                 try
@@ -279,6 +286,11 @@ internal sealed partial class SimulationGrain(
                     results.Sum(r => r.Dropped),
                     stats,
                     results.Aggregate(0UL, (sum, r) => sum + r.StateHash));
+                roundActivity?.SetTag("agentswarm.agent_steps", result.AgentSteps).SetTag("agentswarm.messages", result.Messages);
+                AgentSwarmTelemetry.Rounds.Add(1, tags);
+                AgentSwarmTelemetry.AgentSteps.Add(result.AgentSteps, tags);
+                AgentSwarmTelemetry.Messages.Add(result.Messages, tags);
+                AgentSwarmTelemetry.RoundDuration.Record(result.Elapsed.TotalSeconds, tags);
                 if (round <= Record.Rounds.Count)
                 {
                     // A round run again after a recovery must come out as it did the first time.

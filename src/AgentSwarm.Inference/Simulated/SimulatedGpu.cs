@@ -1,3 +1,4 @@
+using AgentSwarm.Abstractions;
 namespace AgentSwarm.Inference.Simulated;
 
 /// <summary>One sequence on a simulated GPU: its prompt blocks, how many tokens it must generate, and who waits for it.</summary>
@@ -92,6 +93,7 @@ internal sealed class SimulatedGpu(SimulatedGpuProfile profile)
         var milliseconds = profile.StepMs(running) + (prefillTokens * profile.PrefillMsPerToken);
         NowMs += milliseconds;
         BusyMs += milliseconds;
+        AgentSwarmTelemetry.GpuBusy.Add(milliseconds / 1000);
         Steps++;
         OutputTokens += running;
 
