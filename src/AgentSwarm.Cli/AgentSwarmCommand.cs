@@ -629,7 +629,41 @@ internal static class AgentSwarmCommand
             return await ClusterBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 
-        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, swarmbench, inference, logBench, clusterBench };
+        var consoleMode = new Option<string>("--mode") { Description = "all | plain | console | otlp | dashboard (default all, each in its own process)", DefaultValueFactory = _ => "all" };
+        var consoleAgents = new Option<int>("--agents", "-n") { Description = "Agents (default 1,000,000)", DefaultValueFactory = _ => 1_000_000 };
+        var consoleRounds = new Option<int>("--rounds", "-r") { Description = "Rounds (default 5)", DefaultValueFactory = _ => 5 };
+        var consoleHosting = new Option<string>("--hosting") { Description = "packed | grain (default packed)", DefaultValueFactory = _ => "packed" };
+        var consoleBench = new Command("console", "What watching costs: the same guess-2/3 run plain, in the web console, with OTLP export on, with Orleans' dashboard open.")
+        {
+            consoleMode, consoleAgents, consoleRounds, consoleHosting,
+        };
+        consoleBench.SetAction(async (parse, cancellationToken) =>
+        {
+            var mode = parse.GetRequiredValue(consoleMode);
+            if (mode != "all" && !ConsoleBench.Modes.Contains(mode))
+            {
+                await error.WriteLineAsync($"error: --mode: unknown mode '{mode}' (expected all, {string.Join(", ", ConsoleBench.Modes)})");
+                return ExitCodes.BadInput;
+            }
+
+            var hosting = parse.GetRequiredValue(consoleHosting);
+            if (hosting is not ("packed" or "grain"))
+            {
+                await error.WriteLineAsync($"error: --hosting: unknown hosting '{hosting}' (expected packed or grain)");
+                return ExitCodes.BadInput;
+            }
+
+            if (parse.GetValue(consoleAgents) < 1 || parse.GetValue(consoleRounds) < 2)
+            {
+                await error.WriteLineAsync("error: --agents must be 1 or more and --rounds 2 or more (the first round is set-up; the rest are compared)");
+                return ExitCodes.BadInput;
+            }
+
+            return await ConsoleBench.ExecuteAsync(
+                new ConsoleBench.Settings(mode, parse.GetValue(consoleAgents), parse.GetValue(consoleRounds), hosting == "packed" ? Abstractions.AgentHosting.Packed : Abstractions.AgentHosting.Grain),
+                output, error, cancellationToken);
+        });
+        return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, swarmbench, inference, logBench, clusterBench, consoleBench };
     }
 
     private static IAnsiConsole Console(TextWriter output)

@@ -1,0 +1,259 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AgentSwarm.Abstractions;
+using AgentSwarm.Hosting;
+using AgentSwarm.Web;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace AgentSwarm.Cli;
+
+/// <summary>
+/// `agentswarm bench console`: what watching costs. The same heuristic guess-2/3 run (1M agents, log written, as
+/// `agentswarm run` writes it) four ways, each in a process of its own: plain (no console); launched and watched in
+/// the console (an event stream open and the runs list polled as the pages do); with OTLP export on (to a sink in the
+/// process that discards what it gets); and with Orleans' dashboard open (its counters polled, so it profiles grain calls).
+/// </summary>
+internal static class ConsoleBench
+{
+    public static readonly string[] Modes = ["plain", "console", "otlp", "dashboard"];
+
+    private const string JsonPrefix = "{\"bench\":\"console\"";
+
+    public sealed record Settings(string Mode, int Agents, int Rounds, AgentHosting Hosting);
+
+    public static async Task<int> ExecuteAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (settings.Mode != "all")
+        {
+            var one = await RunModeAsync(settings, error, cancellationToken);
+            await output.WriteLineAsync(one.ToJsonString());
+            return ExitCodes.Success;
+        }
+
+        var results = new List<JsonObject>();
+        foreach (var mode in Modes)
+        {
+            await error.WriteLineAsync($"bench console: {mode} (own process)");
+            var child = await RunChildAsync(settings with { Mode = mode }, error, cancellationToken);
+            if (child is null)
+            {
+                return ExitCodes.Failed;
+            }
+
+            results.Add(child);
+        }
+
+        var plain = (double)results[0]["roundSeconds"]!;
+        await output.WriteLineAsync("mode | hosting | agents | rounds | round s (sum) | steady steps/s | wall s | CPU s | rounds vs plain");
+        foreach (var r in results)
+        {
+            var slower = plain > 0 ? ((double)r["roundSeconds"]! / plain) - 1 : 0;
+            r["slowerThanPlain"] = Math.Round(slower, 4);
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{r["mode"]} | {r["hosting"]} | {(int)r["agents"]!:N0} | {r["rounds"]} | {(double)r["roundSeconds"]!:F2} | {(double)r["steadyAgentStepsPerSecond"]!:N0} | {(double)r["wallSeconds"]!:F2} | {(double)r["cpuSeconds"]!:F2} | {slower:+0.0%;-0.0%;0.0%}"));
+        }
+
+        await output.WriteLineAsync(new JsonObject { ["bench"] = "console", ["modes"] = new JsonArray([.. results.Select(r => (JsonNode)r.DeepClone())]) }.ToJsonString());
+        return ExitCodes.Success;
+    }
+
+    private static async Task<JsonObject> RunModeAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"agentswarm-bench-console-{settings.Mode}-{Guid.NewGuid().ToString("N")[..8]}");
+        var spec = new RunSpec(Scenarios.GuessTwoThirds.GuessTwoThirdsScenario.ScenarioName, settings.Agents, settings.Rounds, 42, PolicySpec.Heuristic, 0, TopologySpec.None, Scenarios.GuessTwoThirds.GuessTwoThirdsConfig.Default) { Hosting = settings.Hosting };
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        IReadOnlyList<JsonElement> rounds;
+        try
+        {
+            rounds = settings.Mode == "plain"
+                ? await PlainAsync(spec, folder, cancellationToken)
+                : await InConsoleAsync(settings, spec, folder, error, cancellationToken);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left to the temp cleaner.
+            }
+        }
+
+        var wall = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        var seconds = rounds.Select(r => r.GetProperty("seconds").GetDouble()).ToArray();
+        var steady = seconds.Skip(1).Sum();
+        return new JsonObject
+        {
+            ["bench"] = "console",
+            ["mode"] = settings.Mode,
+            ["hosting"] = settings.Hosting.ToString().ToLowerInvariant(),
+            ["agents"] = settings.Agents,
+            ["rounds"] = seconds.Length,
+            ["roundSeconds"] = Math.Round(seconds.Sum(), 3),
+            ["steadyAgentStepsPerSecond"] = steady > 0 ? Math.Round(settings.Agents * (seconds.Length - 1) / steady) : 0,
+            ["wallSeconds"] = Math.Round(wall, 3),
+            ["cpuSeconds"] = Math.Round(cpu, 3),
+            ["processors"] = Environment.ProcessorCount,
+        };
+    }
+
+    private static async Task<IReadOnlyList<JsonElement>> PlainAsync(RunSpec spec, string folder, CancellationToken cancellationToken)
+    {
+        await using var silo = await EmbeddedSilo.StartAsync(LogLevel.Warning, cancellationToken);
+        var runId = RunJobs.NewRunId(spec.Scenario);
+        spec = spec with { Log = new RunLogSpec(Path.Combine(folder, "log")) };
+        using var output = new RunOutput(folder);
+        var outcome = await RunJobs.RunIntoAsync(new SimulationDriver(silo.Client), silo.Client, runId, spec, output, new RunCallbacks(), cancellationToken);
+        Check(outcome.Final.State == SimulationState.Completed, $"the run ended {outcome.Final.State}: {outcome.Final.Error}");
+        return [.. outcome.Rounds.Select(r => JsonSerializer.SerializeToElement(RoundRecord.From(r), RunOutput.Json))];
+    }
+
+    private static async Task<IReadOnlyList<JsonElement>> InConsoleAsync(Settings settings, RunSpec spec, string folder, TextWriter error, CancellationToken cancellationToken)
+    {
+        WebApplication? sink = null;
+        var extra = new Dictionary<string, string?>();
+        if (settings.Mode == "otlp")
+        {
+            // A collector that takes everything and keeps nothing: the exporter's whole cost, the collector's almost none.
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            builder.Logging.ClearProviders();
+            sink = builder.Build();
+            sink.MapPost("/v1/{signal}", async (HttpRequest request) =>
+            {
+                await request.Body.CopyToAsync(Stream.Null);
+                return Results.Ok();
+            });
+            await sink.StartAsync(cancellationToken);
+            extra["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.Urls.First();
+            extra["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+        }
+
+        try
+        {
+            var scenarios = Path.Combine(folder, "scenarios");
+            Directory.CreateDirectory(scenarios);
+            await File.WriteAllTextAsync(Path.Combine(scenarios, "bench.yaml"), string.Create(CultureInfo.InvariantCulture,
+                $"scenario: guess-two-thirds\nagents: {spec.Agents}\nrounds: {spec.Rounds}\nseed: 42\nhosting: {settings.Hosting.ToString().ToLowerInvariant()}\n"), cancellationToken);
+            var (siloSettings, defaults) = EmbeddedSilo.Configuration(LogLevel.Warning, extra);
+            await using var server = await ConsoleServer.StartAsync(siloSettings, new ConsoleOptions { Urls = "http://127.0.0.1:0", Scenarios = scenarios, Runs = Path.Combine(folder, "runs") }, defaults, cancellationToken);
+            using var http = new HttpClient { BaseAddress = new Uri(server.Addresses[0]), Timeout = Timeout.InfiniteTimeSpan };
+            var launched = await http.PostAsJsonAsync("/api/runs", new { scenario = "bench.yaml" }, cancellationToken);
+            var id = (await launched.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()!;
+
+            // What an open run page and runs list do: one event stream, the list every 1.5 s; with the dashboard open, its counters every second.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var events = WatchAsync(http, id, stop.Token);
+            var polls = PollAsync(http, "/api/runs", TimeSpan.FromSeconds(1.5), stop.Token);
+            var dashboard = settings.Mode == "dashboard" ? PollAsync(http, "/orleans/DashboardCounters", TimeSpan.FromSeconds(1), stop.Token) : Task.FromResult(0);
+            var rounds = await events;
+            await stop.CancelAsync();
+            var pollCount = await polls + await dashboard;
+            await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {settings.Mode}: {rounds.Count} rounds watched, {pollCount} polls answered"));
+            var run = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}", cancellationToken);
+            Check(run.GetProperty("run").GetProperty("state").GetString() == "completed", $"the run ended {run.GetProperty("run").GetProperty("state")}");
+            return rounds;
+        }
+        finally
+        {
+            if (sink is not null)
+            {
+                await sink.DisposeAsync();
+            }
+        }
+    }
+
+    private static async Task<List<JsonElement>> WatchAsync(HttpClient http, string id, CancellationToken cancellationToken)
+    {
+        var rounds = new List<JsonElement>();
+        await using var stream = await http.GetStreamAsync($"/api/runs/{id}/events", cancellationToken);
+        using var reader = new StreamReader(stream);
+        string? name = null;
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
+            {
+                name = line[7..];
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                if (name == "round")
+                {
+                    rounds.Add(JsonDocument.Parse(line[6..]).RootElement.Clone());
+                }
+                else if (name == "end")
+                {
+                    break;
+                }
+            }
+        }
+
+        return rounds;
+    }
+
+    private static async Task<int> PollAsync(HttpClient http, string path, TimeSpan every, CancellationToken cancellationToken)
+    {
+        var answered = 0;
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                using var response = await http.GetAsync(path, cancellationToken);
+                answered += response.IsSuccessStatusCode ? 1 : 0;
+                await Task.Delay(every, cancellationToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended.
+        }
+
+        return answered;
+    }
+
+    private static void Check(bool condition, string problem)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(problem);
+        }
+    }
+
+    private static async Task<JsonObject?> RunChildAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo { FileName = Environment.ProcessPath ?? "dotnet", RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(ConsoleBench).Assembly.Location);
+        }
+
+        foreach (var arg in new[] { "bench", "console", "--mode", settings.Mode, "--agents", settings.Agents.ToString(CultureInfo.InvariantCulture), "--rounds", settings.Rounds.ToString(CultureInfo.InvariantCulture), "--hosting", settings.Hosting.ToString().ToLowerInvariant() })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark process");
+        await using var _ = cancellationToken.Register(() => child.Kill(entireProcessTree: true));
+        var stdout = await child.StandardOutput.ReadToEndAsync(CancellationToken.None);
+        await child.WaitForExitAsync(CancellationToken.None);
+        var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith(JsonPrefix, StringComparison.Ordinal));
+        if (child.ExitCode != 0 || line is null)
+        {
+            await error.WriteLineAsync($"error: mode {settings.Mode} exited with code {child.ExitCode}");
+            await error.WriteLineAsync(stdout);
+            return null;
+        }
+
+        return JsonNode.Parse(line)!.AsObject();
+    }
+}
