@@ -633,9 +633,10 @@ internal static class AgentSwarmCommand
         var consoleAgents = new Option<int>("--agents", "-n") { Description = "Agents (default 1,000,000)", DefaultValueFactory = _ => 1_000_000 };
         var consoleRounds = new Option<int>("--rounds", "-r") { Description = "Rounds (default 5)", DefaultValueFactory = _ => 5 };
         var consoleHosting = new Option<string>("--hosting") { Description = "packed | grain (default packed)", DefaultValueFactory = _ => "packed" };
+        var consoleRepeat = new Option<int>("--repeat") { Description = "Runs of each mode, interleaved; the table gives medians (default 3)", DefaultValueFactory = _ => 3 };
         var consoleBench = new Command("console", "What watching costs: the same guess-2/3 run plain, in the web console, with OTLP export on, with Orleans' dashboard open.")
         {
-            consoleMode, consoleAgents, consoleRounds, consoleHosting,
+            consoleMode, consoleAgents, consoleRounds, consoleHosting, consoleRepeat,
         };
         consoleBench.SetAction(async (parse, cancellationToken) =>
         {
@@ -653,14 +654,14 @@ internal static class AgentSwarmCommand
                 return ExitCodes.BadInput;
             }
 
-            if (parse.GetValue(consoleAgents) < 1 || parse.GetValue(consoleRounds) < 2)
+            if (parse.GetValue(consoleAgents) < 1 || parse.GetValue(consoleRounds) < 2 || parse.GetValue(consoleRepeat) < 1)
             {
-                await error.WriteLineAsync("error: --agents must be 1 or more and --rounds 2 or more (the first round is set-up; the rest are compared)");
+                await error.WriteLineAsync("error: --agents and --repeat must be 1 or more, and --rounds 2 or more (the first round is set-up; the rest are compared)");
                 return ExitCodes.BadInput;
             }
 
             return await ConsoleBench.ExecuteAsync(
-                new ConsoleBench.Settings(mode, parse.GetValue(consoleAgents), parse.GetValue(consoleRounds), hosting == "packed" ? Abstractions.AgentHosting.Packed : Abstractions.AgentHosting.Grain),
+                new ConsoleBench.Settings(mode, parse.GetValue(consoleAgents), parse.GetValue(consoleRounds), hosting == "packed" ? Abstractions.AgentHosting.Packed : Abstractions.AgentHosting.Grain, parse.GetValue(consoleRepeat)),
                 output, error, cancellationToken);
         });
         return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, swarmbench, inference, logBench, clusterBench, consoleBench };

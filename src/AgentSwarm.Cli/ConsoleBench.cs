@@ -25,7 +25,8 @@ internal static class ConsoleBench
 
     private const string JsonPrefix = "{\"bench\":\"console\"";
 
-    public sealed record Settings(string Mode, int Agents, int Rounds, AgentHosting Hosting);
+    /// <param name="Repeat">Times each mode runs (interleaved, so drift on a shared machine hits every mode alike); the table gives medians.</param>
+    public sealed record Settings(string Mode, int Agents, int Rounds, AgentHosting Hosting, int Repeat = 1);
 
     public static async Task<int> ExecuteAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -36,31 +37,53 @@ internal static class ConsoleBench
             return ExitCodes.Success;
         }
 
-        var results = new List<JsonObject>();
-        foreach (var mode in Modes)
+        var runs = new List<JsonObject>();
+        for (var repeat = 1; repeat <= settings.Repeat; repeat++)
         {
-            await error.WriteLineAsync($"bench console: {mode} (own process)");
-            var child = await RunChildAsync(settings with { Mode = mode }, error, cancellationToken);
-            if (child is null)
+            foreach (var mode in Modes)
             {
-                return ExitCodes.Failed;
-            }
+                await error.WriteLineAsync($"bench console: {mode}, run {repeat}/{settings.Repeat} (own process)");
+                var child = await RunChildAsync(settings with { Mode = mode }, error, cancellationToken);
+                if (child is null)
+                {
+                    return ExitCodes.Failed;
+                }
 
-            results.Add(child);
+                runs.Add(child);
+            }
         }
 
+        var results = Modes.Select(mode => Median(runs.Where(r => (string)r["mode"]! == mode).ToList())).ToList();
         var plain = (double)results[0]["roundSeconds"]!;
-        await output.WriteLineAsync("mode | hosting | agents | rounds | round s (sum) | steady steps/s | wall s | CPU s | rounds vs plain");
+        await output.WriteLineAsync($"medians of {settings.Repeat} run(s) each");
+        await output.WriteLineAsync("mode | hosting | agents | rounds | round s (sum) | range | steady steps/s | wall s | CPU s | rounds vs plain");
         foreach (var r in results)
         {
             var slower = plain > 0 ? ((double)r["roundSeconds"]! / plain) - 1 : 0;
             r["slowerThanPlain"] = Math.Round(slower, 4);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{r["mode"]} | {r["hosting"]} | {(int)r["agents"]!:N0} | {r["rounds"]} | {(double)r["roundSeconds"]!:F2} | {(double)r["steadyAgentStepsPerSecond"]!:N0} | {(double)r["wallSeconds"]!:F2} | {(double)r["cpuSeconds"]!:F2} | {slower:+0.0%;-0.0%;0.0%}"));
+                $"{r["mode"]} | {r["hosting"]} | {(int)r["agents"]!:N0} | {r["rounds"]} | {(double)r["roundSeconds"]!:F2} | {(double)r["roundSecondsMin"]!:F2}-{(double)r["roundSecondsMax"]!:F2} | {(double)r["steadyAgentStepsPerSecond"]!:N0} | {(double)r["wallSeconds"]!:F2} | {(double)r["cpuSeconds"]!:F2} | {slower:+0.0%;-0.0%;0.0%}"));
         }
 
-        await output.WriteLineAsync(new JsonObject { ["bench"] = "console", ["modes"] = new JsonArray([.. results.Select(r => (JsonNode)r.DeepClone())]) }.ToJsonString());
+        await output.WriteLineAsync(new JsonObject { ["bench"] = "console", ["repeat"] = settings.Repeat, ["modes"] = new JsonArray([.. results.Select(r => (JsonNode)r.DeepClone())]) }.ToJsonString());
         return ExitCodes.Success;
+    }
+
+    /// <summary>One row of a mode's runs: the median of each figure, and the range of the round times.</summary>
+    private static JsonObject Median(List<JsonObject> runs)
+    {
+        double Of(string key) => runs.Select(r => (double)r[key]!).Order().ElementAt(runs.Count / 2);
+        var row = runs[0].DeepClone().AsObject();
+        row.Remove("perRoundSeconds");
+        foreach (var key in new[] { "roundSeconds", "steadyAgentStepsPerSecond", "wallSeconds", "cpuSeconds" })
+        {
+            row[key] = Of(key);
+        }
+
+        row["roundSecondsMin"] = runs.Min(r => (double)r["roundSeconds"]!);
+        row["roundSecondsMax"] = runs.Max(r => (double)r["roundSeconds"]!);
+        row["runs"] = runs.Count;
+        return row;
     }
 
     private static async Task<JsonObject> RunModeAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
@@ -100,6 +123,7 @@ internal static class ConsoleBench
             ["agents"] = settings.Agents,
             ["rounds"] = seconds.Length,
             ["roundSeconds"] = Math.Round(seconds.Sum(), 3),
+            ["perRoundSeconds"] = new JsonArray([.. seconds.Select(x => (JsonNode)Math.Round(x, 3))]),
             ["steadyAgentStepsPerSecond"] = steady > 0 ? Math.Round(settings.Agents * (seconds.Length - 1) / steady) : 0,
             ["wallSeconds"] = Math.Round(wall, 3),
             ["cpuSeconds"] = Math.Round(cpu, 3),
@@ -146,7 +170,7 @@ internal static class ConsoleBench
             await File.WriteAllTextAsync(Path.Combine(scenarios, "bench.yaml"), string.Create(CultureInfo.InvariantCulture,
                 $"scenario: guess-two-thirds\nagents: {spec.Agents}\nrounds: {spec.Rounds}\nseed: 42\nhosting: {settings.Hosting.ToString().ToLowerInvariant()}\n"), cancellationToken);
             var (siloSettings, defaults) = EmbeddedSilo.Configuration(LogLevel.Warning, extra);
-            await using var server = await ConsoleServer.StartAsync(siloSettings, new ConsoleOptions { Urls = "http://127.0.0.1:0", Scenarios = scenarios, Runs = Path.Combine(folder, "runs") }, defaults, cancellationToken);
+            await using var server = await ConsoleServer.StartAsync(siloSettings, new ConsoleOptions { Urls = "http://127.0.0.1:0", Scenarios = scenarios, Runs = Path.Combine(folder, "runs"), OrleansDashboard = Environment.GetEnvironmentVariable("AGENTSWARM_BENCH_NO_DASHBOARD") is null }, defaults, cancellationToken);
             using var http = new HttpClient { BaseAddress = new Uri(server.Addresses[0]), Timeout = Timeout.InfiniteTimeSpan };
             var launched = await http.PostAsJsonAsync("/api/runs", new { scenario = "bench.yaml" }, cancellationToken);
             var id = (await launched.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()!;
@@ -231,29 +255,7 @@ internal static class ConsoleBench
 
     private static async Task<JsonObject?> RunChildAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo { FileName = Environment.ProcessPath ?? "dotnet", RedirectStandardOutput = true, UseShellExecute = false };
-        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(ConsoleBench).Assembly.Location);
-        }
-
-        foreach (var arg in new[] { "bench", "console", "--mode", settings.Mode, "--agents", settings.Agents.ToString(CultureInfo.InvariantCulture), "--rounds", settings.Rounds.ToString(CultureInfo.InvariantCulture), "--hosting", settings.Hosting.ToString().ToLowerInvariant() })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark process");
-        await using var _ = cancellationToken.Register(() => child.Kill(entireProcessTree: true));
-        var stdout = await child.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        await child.WaitForExitAsync(CancellationToken.None);
-        var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith(JsonPrefix, StringComparison.Ordinal));
-        if (child.ExitCode != 0 || line is null)
-        {
-            await error.WriteLineAsync($"error: mode {settings.Mode} exited with code {child.ExitCode}");
-            await error.WriteLineAsync(stdout);
-            return null;
-        }
-
-        return JsonNode.Parse(line)!.AsObject();
+        string[] args = ["bench", "console", "--mode", settings.Mode, "--agents", settings.Agents.ToString(CultureInfo.InvariantCulture), "--rounds", settings.Rounds.ToString(CultureInfo.InvariantCulture), "--hosting", settings.Hosting.ToString().ToLowerInvariant()];
+        return await BenchProcess.RunAsync(args, JsonPrefix, $"mode {settings.Mode}", error, cancellationToken);
     }
 }

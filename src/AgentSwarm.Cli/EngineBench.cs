@@ -303,55 +303,24 @@ internal static class EngineBench
 
     internal static async Task<JsonObject?> RunChildAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
     {
-        var start = new ProcessStartInfo
-        {
-            FileName = Environment.ProcessPath ?? "dotnet",
-            RedirectStandardOutput = true,
-            RedirectStandardError = false,
-            UseShellExecute = false,
-        };
-        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(EngineBench).Assembly.Location);
-        }
-
-        foreach (var arg in new[] { "bench", "engine", "--workload", settings.Workload, "--hosting", HostingName(settings.Hosting), "--latency", settings.Latency.TotalSeconds.ToString("R", CultureInfo.InvariantCulture) + "s" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
+        var args = new List<string> { "bench", "engine", "--workload", settings.Workload, "--hosting", HostingName(settings.Hosting), "--latency", settings.Latency.TotalSeconds.ToString("R", CultureInfo.InvariantCulture) + "s" };
         if (settings.Agents is { } agents)
         {
-            start.ArgumentList.Add("--agents");
-            start.ArgumentList.Add(agents.ToString(CultureInfo.InvariantCulture));
+            args.AddRange(["--agents", agents.ToString(CultureInfo.InvariantCulture)]);
         }
 
         if (settings.Rounds is { } rounds)
         {
-            start.ArgumentList.Add("--rounds");
-            start.ArgumentList.Add(rounds.ToString(CultureInfo.InvariantCulture));
+            args.AddRange(["--rounds", rounds.ToString(CultureInfo.InvariantCulture)]);
         }
 
         if (settings.Partitions is { } partitions)
         {
-            start.ArgumentList.Add("--partitions");
-            start.ArgumentList.Add(partitions.ToString(CultureInfo.InvariantCulture));
+            args.AddRange(["--partitions", partitions.ToString(CultureInfo.InvariantCulture)]);
         }
 
         await error.WriteLineAsync($"bench engine: workload {settings.Workload}, hosting {HostingName(settings.Hosting)} (own process)");
-        using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the benchmark process");
-        await using var _ = cancellationToken.Register(() => child.Kill(entireProcessTree: true));
-        var stdout = await child.StandardOutput.ReadToEndAsync(CancellationToken.None);
-        await child.WaitForExitAsync(CancellationToken.None);
-        var line = stdout.Split('\n').FirstOrDefault(l => l.StartsWith(JsonPrefix, StringComparison.Ordinal));
-        if (child.ExitCode != 0 || line is null)
-        {
-            await error.WriteLineAsync($"error: workload {settings.Workload} exited with code {child.ExitCode}");
-            await error.WriteLineAsync(stdout);
-            return null;
-        }
-
-        return JsonNode.Parse(line)!.AsObject();
+        return await BenchProcess.RunAsync(args, JsonPrefix, $"workload {settings.Workload}", error, cancellationToken);
     }
 
     private static void PrintTable(TextWriter output, IReadOnlyList<JsonObject> results)

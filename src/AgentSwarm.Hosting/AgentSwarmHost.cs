@@ -57,14 +57,14 @@ public static class AgentSwarmHost
         ConfigureLogging(builder.Logging, settings.LogLevel);
         builder.AddServiceDefaults();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
-        var traced = builder.ExportsTelemetry();
+        var traced = builder.ExportsTelemetry() && builder.Configuration.GetValue<bool>(HostKeys.GrainCallSpans);
         builder.UseOrleans(silo =>
         {
             silo.AddAgentSwarm(builder.Configuration);
             if (traced)
             {
-                // Spans for grain calls, and trace context carried across silos; only when telemetry leaves the process,
-                // since the filter costs every grain call.
+                // A span for every grain call, and trace context carried across silos: opt-in, since with grain hosting it
+                // is a span per agent step (docs/benchmarks.md: a 200,000-agent grain-hosted run 76% slower with it).
                 silo.AddActivityPropagation();
             }
         });

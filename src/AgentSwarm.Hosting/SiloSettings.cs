@@ -99,4 +99,10 @@ public static class HostKeys
     /// the cache until evicted. A lone silo owns every directory entry and gains nothing from the cache.
     /// </summary>
     public const string DirectoryCacheSize = "AgentSwarm:DirectoryCacheSize";
+
+    /// <summary>
+    /// With OTLP export on, also trace every grain call (Orleans' activity propagation). Default false: AgentSwarm's own
+    /// run, round and partition spans and the LLM call spans are exported either way.
+    /// </summary>
+    public const string GrainCallSpans = "AgentSwarm:Telemetry:GrainCallSpans";
 }

@@ -23,6 +23,9 @@ public sealed class ConsoleOptions
     /// <summary>The largest scenario file the console accepts, in bytes. Default 256 KiB.</summary>
     public int MaxScenarioBytes { get; set; } = 256 * 1024;
 
+    /// <summary>Mount Orleans' dashboard at /orleans (its services run on the silo: a grain-call filter, a log capture). Default true.</summary>
+    public bool OrleansDashboard { get; set; } = true;
+
     /// <summary>
     /// Whether runs belong to a cluster of separate silos (the console only submits and follows them, and their logs go
     /// under the silos' log root) rather than to this process's embedded silo. Default false.

@@ -66,7 +66,10 @@ public sealed class ConsoleServer : IAsyncDisposable
         AgentSwarmHost.ConfigureSilo(builder, silo, defaults);
 
         // Orleans' own dashboard, at /orleans behind the same token. It profiles grain calls only while a page of it is open.
-        builder.UseOrleans(s => s.AddDashboard());
+        if (options.OrleansDashboard)
+        {
+            builder.UseOrleans(s => s.AddDashboard());
+        }
         builder.WebHost.UseUrls([.. ConsoleAccess.Split(options.Urls)]);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxScenarioBytes + (64 * 1024));
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
@@ -98,7 +101,10 @@ public sealed class ConsoleServer : IAsyncDisposable
         app.Use(ConsoleApi.HandleProblemsAsync);
         app.MapConsoleApi();
         app.MapPages();
-        app.MapOrleansDashboard("/orleans");
+        if (options.OrleansDashboard)
+        {
+            app.MapOrleansDashboard("/orleans");
+        }
         app.MapDefaultEndpoints();
         await app.StartAsync(cancellationToken);
         return new ConsoleServer(app, options, generated);
