@@ -73,12 +73,15 @@ internal static class AgentSwarmCommand
 
         public Option<string?> Runs { get; } = new("--runs") { Description = "Folder the console's runs write to, one folder each (default runs/)" };
 
+        public Option<bool> OrleansDashboard { get; } = new("--orleans-dashboard") { Description = "Mount Orleans' dashboard at /orleans (off by default: it costs a large run about 30% even unwatched)" };
+
         public void AddTo(Command command)
         {
             command.Add(Urls);
             command.Add(Token);
             command.Add(Scenarios);
             command.Add(Runs);
+            command.Add(OrleansDashboard);
         }
 
         public Web.ConsoleOptions Read(ParseResult parse, bool cluster, string? defaultRuns = null)
@@ -88,6 +91,7 @@ internal static class AgentSwarmCommand
             options.Token = parse.GetValue(Token) is { Length: > 0 } token ? token : null;
             options.Scenarios = parse.GetValue(Scenarios) ?? options.Scenarios;
             options.Runs = parse.GetValue(Runs) ?? defaultRuns ?? options.Runs;
+            options.OrleansDashboard = parse.GetValue(OrleansDashboard);
             return options;
         }
     }

@@ -17,7 +17,8 @@ namespace AgentSwarm.Cli;
 /// `agentswarm bench console`: what watching costs. The same heuristic guess-2/3 run (1M agents, log written, as
 /// `agentswarm run` writes it) four ways, each in a process of its own: plain (no console); launched and watched in
 /// the console (an event stream open and the runs list polled as the pages do); with OTLP export on (to a sink in the
-/// process that discards what it gets); and with Orleans' dashboard open (its counters polled, so it profiles grain calls).
+/// process that discards what it gets); and with Orleans' dashboard mounted and open (its counters polled, so it
+/// profiles grain calls).
 /// </summary>
 internal static class ConsoleBench
 {
@@ -89,7 +90,9 @@ internal static class ConsoleBench
     private static async Task<JsonObject> RunModeAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
     {
         var folder = Path.Combine(Path.GetTempPath(), $"agentswarm-bench-console-{settings.Mode}-{Guid.NewGuid().ToString("N")[..8]}");
-        var spec = new RunSpec(Scenarios.GuessTwoThirds.GuessTwoThirdsScenario.ScenarioName, settings.Agents, settings.Rounds, 42, PolicySpec.Heuristic, 0, TopologySpec.None, Scenarios.GuessTwoThirds.GuessTwoThirdsConfig.Default) { Hosting = settings.Hosting };
+        // Both sides run the same scenario text: the console parses it from its folder, plain mode here.
+        var yaml = Yaml(settings);
+        var spec = Scenarios.Files.ScenarioFile.Parse(yaml, "bench.yaml");
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         IReadOnlyList<JsonElement> rounds;
@@ -97,7 +100,7 @@ internal static class ConsoleBench
         {
             rounds = settings.Mode == "plain"
                 ? await PlainAsync(spec, folder, cancellationToken)
-                : await InConsoleAsync(settings, spec, folder, error, cancellationToken);
+                : await InConsoleAsync(settings, yaml, folder, error, cancellationToken);
         }
         finally
         {
@@ -142,7 +145,10 @@ internal static class ConsoleBench
         return [.. outcome.Rounds.Select(r => JsonSerializer.SerializeToElement(RoundRecord.From(r), RunOutput.Json))];
     }
 
-    private static async Task<IReadOnlyList<JsonElement>> InConsoleAsync(Settings settings, RunSpec spec, string folder, TextWriter error, CancellationToken cancellationToken)
+    private static string Yaml(Settings settings) => string.Create(CultureInfo.InvariantCulture,
+        $"scenario: guess-two-thirds\nagents: {settings.Agents}\nrounds: {settings.Rounds}\nseed: 42\nhosting: {settings.Hosting.ToString().ToLowerInvariant()}\n");
+
+    private static async Task<IReadOnlyList<JsonElement>> InConsoleAsync(Settings settings, string yaml, string folder, TextWriter error, CancellationToken cancellationToken)
     {
         WebApplication? sink = null;
         var extra = new Dictionary<string, string?>();
@@ -167,10 +173,9 @@ internal static class ConsoleBench
         {
             var scenarios = Path.Combine(folder, "scenarios");
             Directory.CreateDirectory(scenarios);
-            await File.WriteAllTextAsync(Path.Combine(scenarios, "bench.yaml"), string.Create(CultureInfo.InvariantCulture,
-                $"scenario: guess-two-thirds\nagents: {spec.Agents}\nrounds: {spec.Rounds}\nseed: 42\nhosting: {settings.Hosting.ToString().ToLowerInvariant()}\n"), cancellationToken);
+            await File.WriteAllTextAsync(Path.Combine(scenarios, "bench.yaml"), yaml, cancellationToken);
             var (siloSettings, defaults) = EmbeddedSilo.Configuration(LogLevel.Warning, extra);
-            await using var server = await ConsoleServer.StartAsync(siloSettings, new ConsoleOptions { Urls = "http://127.0.0.1:0", Scenarios = scenarios, Runs = Path.Combine(folder, "runs"), OrleansDashboard = Environment.GetEnvironmentVariable("AGENTSWARM_BENCH_NO_DASHBOARD") is null }, defaults, cancellationToken);
+            await using var server = await ConsoleServer.StartAsync(siloSettings, new ConsoleOptions { Urls = "http://127.0.0.1:0", Scenarios = scenarios, Runs = Path.Combine(folder, "runs"), OrleansDashboard = settings.Mode == "dashboard" }, defaults, cancellationToken);
             using var http = new HttpClient { BaseAddress = new Uri(server.Addresses[0]), Timeout = Timeout.InfiniteTimeSpan };
             var launched = await http.PostAsJsonAsync("/api/runs", new { scenario = "bench.yaml" }, cancellationToken);
             var id = (await launched.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()!;

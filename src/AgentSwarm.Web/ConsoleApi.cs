@@ -44,6 +44,16 @@ public static class ConsoleApi
     {
         var api = endpoints.MapGroup("/api");
 
+        api.MapGet("/info", (ConsoleOptions options, ScenarioLibrary library, RunBoard board) => Ok(new
+        {
+            product = "AgentSwarm",
+            version = typeof(ConsoleApi).Assembly.GetName().Version?.ToString(),
+            cluster = options.Cluster,
+            orleansDashboard = options.OrleansDashboard ? "/orleans/" : null,
+            scenarios = library.Folder,
+            runs = board.Folder,
+        }));
+
         api.MapGet("/scenarios", (ScenarioLibrary library) => Ok(new { folder = library.Folder, scenarios = library.List() }));
         api.MapGet("/scenarios/{**name}", (string name, ScenarioLibrary library) => Ok(new { name, yaml = library.Read(name) }));
         api.MapPut("/scenarios/{**name}", async (string name, HttpRequest request, ScenarioLibrary library) =>

@@ -23,8 +23,12 @@ public sealed class ConsoleOptions
     /// <summary>The largest scenario file the console accepts, in bytes. Default 256 KiB.</summary>
     public int MaxScenarioBytes { get; set; } = 256 * 1024;
 
-    /// <summary>Mount Orleans' dashboard at /orleans (its services run on the silo: a grain-call filter, a log capture). Default true.</summary>
-    public bool OrleansDashboard { get; set; } = true;
+    /// <summary>
+    /// Mount Orleans' dashboard at /orleans. Default false: its services run on the silo whether or not anyone looks
+    /// (a grain-call filter, a log capture, a meter listener, counter polling), and with them a 1M-agent run took about
+    /// 30% longer (docs/benchmarks.md).
+    /// </summary>
+    public bool OrleansDashboard { get; set; }
 
     /// <summary>
     /// Whether runs belong to a cluster of separate silos (the console only submits and follows them, and their logs go

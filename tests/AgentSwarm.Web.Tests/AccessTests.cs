@@ -25,7 +25,7 @@ public sealed class AccessTests
     public async Task WithATokenEveryPageAndApiCallNeedsIt()
     {
         var root = Path.Combine(Path.GetTempPath(), "agentswarm-token-" + Guid.NewGuid().ToString("N")[..8]);
-        await using var server = await ConsoleFixture.StartAsync(new ConsoleOptions { Urls = "http://127.0.0.1:0", Token = "s3cret-token", Scenarios = root, Runs = root });
+        await using var server = await ConsoleFixture.StartAsync(new ConsoleOptions { Urls = "http://127.0.0.1:0", Token = "s3cret-token", Scenarios = root, Runs = root, OrleansDashboard = true });
         var address = new Uri(server.Addresses[0]);
         using var bare = new HttpClient { BaseAddress = address };
         foreach (var path in new[] { "/api/runs", "/api/scenarios", "/", "/assets/app.js", "/orleans/" })

@@ -37,6 +37,19 @@ public sealed class ApiTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task InfoSaysWhatThisConsoleServesAndTheOrleansDashboardIsOffUnlessAskedFor()
+    {
+        var info = await Http.GetFromJsonAsync<JsonElement>("/api/info");
+        Assert.Equal("AgentSwarm", info.GetProperty("product").GetString());
+        Assert.Equal(console.Scenarios, info.GetProperty("scenarios").GetString());
+        Assert.False(info.GetProperty("cluster").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, info.GetProperty("orleansDashboard").ValueKind);
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/orleans/")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Http.GetAsync("/alive")).StatusCode);
+    }
+
+    [Fact]
     public async Task ValidationNamesTheLineColumnAndFieldOfAMistake()
     {
         var response = await Http.PostAsJsonAsync("/api/scenarios/validate", new { scenario = "draft.yaml", yaml = "scenario: guess-two-thirds\nagents: -4\nrounds: 3\n" });

@@ -432,4 +432,5 @@ async function route() {
   } catch (e) { showError(view, e); }
 }
 window.addEventListener("hashchange", route);
+api("GET", "/info").then(info => { if (info.orleansDashboard) document.getElementById("orleans-link").classList.remove("hidden"); }).catch(() => { });
 route();
