@@ -31,6 +31,7 @@ public abstract record ScenarioBroadcast;
 /// <param name="Rounds">Rounds the run is set to last.</param>
 /// <param name="Log">The run's event log settings (null: no log): the llm policy records calls, or replays them, by it.</param>
 /// <param name="Epoch">Bumped each time the run recovers from a lost silo; mail of an older epoch is dropped.</param>
+/// <param name="TraceParent">The round's span (W3C traceparent), so partition steps join the run's trace without a span per grain call; null when not traced.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.round-context")]
 public sealed record RoundContext(
     string RunId,
@@ -43,7 +44,8 @@ public sealed record RoundContext(
     int Agents = 0,
     int Rounds = 0,
     RunLogSpec? Log = null,
-    int Epoch = 0);
+    int Epoch = 0,
+    string? TraceParent = null);
 
 /// <summary>One agent's turn: the round's context plus its own inbox (and its edges the first time).</summary>
 /// <param name="Checkpoint">Return the mind's saved state with the result (the partition checkpoints this round).</param>

@@ -14,7 +14,7 @@ public sealed class BrowserTests(ConsoleFixture console, BrowserFixture browser)
         var page = await browser.NewPageAsync();
         await page.GotoAsync($"{console.Address}/#/scenarios/guess-two-thirds.yaml");
         await Assertions.Expect(page.Locator("#yaml")).ToHaveValueAsync(new System.Text.RegularExpressions.Regex("scenario: guess-two-thirds"));
-        await page.FillAsync("#agents", "20000");
+        await page.FillAsync("#agents", "5000");
         await page.FillAsync("#rounds", "6");
         await page.ClickAsync("#launch");
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orleans.Placement;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Engine.Logging;
@@ -238,7 +239,9 @@ internal sealed partial class PartitionGrain(
     public async Task<PartitionStepResult> StepAsync(RoundContext context, CancellationToken cancellationToken)
     {
         var setup = _setup ?? throw new InvalidOperationException("partition stepped before it was initialised");
-        using var activity = AgentSwarmTelemetry.Source.StartActivity("agentswarm.partition.step");
+        using var activity = ActivityContext.TryParse(context.TraceParent, null, out var parent)
+            ? AgentSwarmTelemetry.Source.StartActivity("agentswarm.partition.step", ActivityKind.Internal, parent)
+            : AgentSwarmTelemetry.Source.StartActivity("agentswarm.partition.step");
         activity?.SetTag("agentswarm.run.id", context.RunId).SetTag("agentswarm.round", context.Round).SetTag("agentswarm.partition", setup.Index)
             .SetTag("agentswarm.agents", _neighbours.Length);
         var scenario = scenarios.Get(context.Scenario);

@@ -259,9 +259,9 @@ internal sealed partial class SimulationGrain(
                 _currentRound = round;
                 var effective = Effective();
                 var broadcast = round == 1 ? scenario.FirstBroadcast(Context(effective, 1, null)) : scenario.NextBroadcast(Context(effective, round - 1, null), Record.Rounds[round - 2].Stats);
-                var context = Context(effective, round, broadcast);
                 using var roundActivity = AgentSwarmTelemetry.Source.StartActivity("agentswarm.round");
                 roundActivity?.SetTag("agentswarm.run.id", runId).SetTag("agentswarm.round", round);
+                var context = Context(effective, round, broadcast) with { TraceParent = roundActivity?.Id };
                 var started = Stopwatch.GetTimestamp();
                 PartitionStepResult[] results;
                 try
