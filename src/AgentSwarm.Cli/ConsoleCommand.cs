@@ -41,6 +41,11 @@ internal static class ConsoleCommand
                 await output.WriteLineAsync("  (not a loopback address, so it needs an access token: this one was generated; --token chooses one)");
             }
 
+            if (options.Cluster && server.Services.GetService(typeof(ILocalSiloDetails)) is ILocalSiloDetails silo)
+            {
+                await output.WriteLineAsync($"  silo {silo.SiloAddress} of cluster {silo.ClusterId}, gateway {silo.GatewayAddress?.ToString() ?? "none"}, roles {settings.Roles}");
+            }
+
             await output.WriteLineAsync($"  scenarios from {Path.GetFullPath(options.Scenarios)}, runs into {Path.GetFullPath(options.Runs)}; Ctrl+C stops it");
             await output.FlushAsync(CancellationToken.None);
             try

@@ -1,3 +1,5 @@
+using AgentSwarm.Testing;
+
 namespace AgentSwarm.Cli.Tests;
 
 public sealed class ConsoleCommandTests
@@ -29,6 +31,63 @@ public sealed class ConsoleCommandTests
         Assert.Equal(ExitCodes.Success, code);
         Assert.Matches(@"AgentSwarm console: http://127\.0\.0\.1:\d+/", output.ToString());
         Assert.Contains("AgentSwarm console is stopping", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASiloWithTheConsoleRoleRunsWhatItsConsoleLaunches()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "agentswarm-console-silo-" + Guid.NewGuid().ToString("N")[..8]);
+        var silo = Hosting.EmbeddedSilo.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var gateway = Hosting.EmbeddedSilo.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var output = new LinkWriter();
+        var command = AgentSwarmCommand.InvokeAsync(
+            ["silo", "--roles", "agents,inference,console", "--urls", "http://127.0.0.1:0", "--silo-port", silo, "--gateway-port", gateway, "--primary-port", silo,
+             "--cluster-id", "console-" + silo, "--scenarios", Path.Combine(Repository.Root(), "scenarios"), "--log-root", folder],
+            output,
+            new StringWriter(),
+            stop.Token);
+        var link = await output.Link.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        using var http = new HttpClient { BaseAddress = new Uri(link) };
+        var launched = await http.PostAsync("/api/runs", new StringContent("""{"scenario":"guess-two-thirds.yaml","agents":500,"rounds":2}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, launched.StatusCode);
+        var id = System.Text.Json.JsonDocument.Parse(await launched.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        await using (var events = await http.GetStreamAsync($"/api/runs/{id}/events"))
+        {
+            using var reader = new StreamReader(events);
+            while (await reader.ReadLineAsync() is { } line && line != "event: end")
+            {
+            }
+        }
+
+        // The run's results beside the log the silo wrote under its log root (the console's runs folder by default).
+        Assert.True(File.Exists(Path.Combine(folder, id, "summary.json")));
+        Assert.True(Directory.Exists(Path.Combine(folder, id, "log")));
+        Assert.Contains("of cluster console-", output.ToString(), StringComparison.Ordinal);
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Success, await command);
+        Directory.Delete(folder, recursive: true);
+    }
+
+    /// <summary>Hands over the console's link once it is printed.</summary>
+    private sealed class LinkWriter : StringWriter
+    {
+        public TaskCompletionSource<string> Link { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            if (value?.StartsWith("AgentSwarm console: ", StringComparison.Ordinal) == true)
+            {
+                Link.TrySetResult(value["AgentSwarm console: ".Length..]);
+            }
+        }
+
+        public override Task WriteLineAsync(string? value)
+        {
+            WriteLine(value);
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>A writer that cancels the command once it has printed the line that says it is up.</summary>
