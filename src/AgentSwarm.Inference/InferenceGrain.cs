@@ -16,7 +16,17 @@ internal sealed class InferenceGrain(InferencePool pool, ILocalSiloDetails silo)
         return await Task.Run(() => pool.CompleteBatchAsync(runId, spec, requests, cancellationToken), CancellationToken.None);
     }
 
-    public Task<LlmRunStats?> GetStatsAsync(string runId) => Task.FromResult(pool.Stats(runId, silo.SiloAddress.ToString()));
+    public Task<LlmRunStats?> GetStatsAsync(string runId)
+    {
+        var stats = pool.Stats(runId, silo.SiloAddress.ToString());
+        if (stats is null)
+        {
+            // A client's last poll can land after the run was released: answering it must not keep the grain alive.
+            DeactivateOnIdle();
+        }
+
+        return Task.FromResult(stats);
+    }
 
     public Task<LlmRunStats?> ReleaseRunAsync(string runId)
     {

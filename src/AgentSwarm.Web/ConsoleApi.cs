@@ -146,6 +146,14 @@ public static class ConsoleApi
                 {
                     throw new ConsoleProblem(400, ex.Message.Replace($" (Parameter '{ex.ParamName}')", string.Empty, StringComparison.Ordinal));
                 }
+                catch (LogFormatException) when (live is not null)
+                {
+                    // A live run's log is still being written; what the agent holds now is still worth showing.
+                }
+                catch (LogFormatException ex)
+                {
+                    throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
+                }
             }
 
             if (history is null && live is null)
@@ -200,8 +208,22 @@ public static class ConsoleApi
         });
         api.MapPost("/runs/{id}/report", async (string id, RunBoard board) =>
         {
+            if (board.Get(id).Live)
+            {
+                throw new ConsoleProblem(409, $"run '{id}' is still running: report on it when it has ended");
+            }
+
             var log = board.OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to report on");
-            var report = await RunReport.WriteAsync(log, Path.Combine(board.RunFolder(id), "report"));
+            RunReport report;
+            try
+            {
+                report = await RunReport.WriteAsync(log, Path.Combine(board.RunFolder(id), "report"));
+            }
+            catch (LogFormatException ex)
+            {
+                throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
+            }
+
             return Ok(new { id, tables = report.Tables.Select(t => new { t.Name, t.Rows }), charts = report.Charts.Select(c => Path.GetFileName(c)), files = Files(board, id) });
         });
         api.MapGet("/runs/{id}/files", (string id, RunBoard board) =>
@@ -213,7 +235,8 @@ public static class ConsoleApi
         {
             var folder = board.RunFolder(id);
             var full = Path.GetFullPath(Path.Combine(folder, path));
-            if (!full.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full))
+            if (!full.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full)
+                || Path.GetRelativePath(folder, full).StartsWith("log" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
             {
                 throw new ConsoleProblem(404, $"run '{id}' has no file '{path}'");
             }

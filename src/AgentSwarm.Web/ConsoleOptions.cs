@@ -1,10 +1,8 @@
 namespace AgentSwarm.Web;
 
-/// <summary>The web console's settings (configuration section <c>AgentSwarm:Console</c>).</summary>
+/// <summary>The web console's settings, as `agentswarm console` and `agentswarm silo` set them from their options.</summary>
 public sealed class ConsoleOptions
 {
-    public const string Section = "AgentSwarm:Console";
-
     /// <summary>Addresses to listen on, separated by ';'. Default http://localhost:5180 (loopback only).</summary>
     public string Urls { get; set; } = "http://localhost:5180";
 

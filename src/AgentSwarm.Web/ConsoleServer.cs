@@ -41,7 +41,7 @@ public sealed class ConsoleServer : IAsyncDisposable
     public RunBoard Runs => _app.Services.GetRequiredService<RunBoard>();
 
     /// <summary>The link to open: the first address, with the token when there is one.</summary>
-    public string Link => Addresses[0].TrimEnd('/') + "/" + (Options.Token is { } token ? $"?token={token}" : string.Empty);
+    public string Link => Addresses[0].TrimEnd('/') + "/" + (Options.Token is { } token ? $"?token={Uri.EscapeDataString(token)}" : string.Empty);
 
     /// <summary>
     /// Builds and starts the silo and the console. Throws <see cref="ConsoleProblem"/> for bad addresses; on a
@@ -80,6 +80,14 @@ public sealed class ConsoleServer : IAsyncDisposable
         var app = builder.Build();
         app.Use(async (context, next) =>
         {
+            if (options.Token is null && !ConsoleAccess.IsLoopbackHost(context.Request.Host.Host))
+            {
+                // Open on loopback only: a page elsewhere that rebinds its name to 127.0.0.1 still sends its own Host.
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.Response.WriteAsJsonAsync(new { error = $"this console has no token and answers only to localhost, 127.0.0.1 or [::1], not '{context.Request.Host.Host}'" }, cancellationToken: context.RequestAborted);
+                return;
+            }
+
             if (options.Token is { } token && !IsHealthProbe(context.Request.Path) && !ConsoleAccess.Admit(context, token))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -107,7 +115,15 @@ public sealed class ConsoleServer : IAsyncDisposable
         }
         app.MapDefaultEndpoints();
         await app.StartAsync(cancellationToken);
-        return new ConsoleServer(app, options, generated);
+        var server = new ConsoleServer(app, options, generated);
+        if (options.Token is null && !ConsoleAccess.LoopbackOnly(string.Join(';', server.Addresses)))
+        {
+            // Configuration (Kestrel:Endpoints) can bind more than --urls says: judge by what is bound.
+            await server.DisposeAsync();
+            throw new ConsoleProblem(400, $"the console listens on {string.Join(", ", server.Addresses)}, beyond loopback, without a token: give --token");
+        }
+
+        return server;
     }
 
     // Probes (a load balancer's, Kubernetes') carry no token and learn nothing but "up".

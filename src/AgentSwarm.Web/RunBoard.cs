@@ -47,6 +47,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 {
     private readonly ConcurrentDictionary<string, LiveRun> _live = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _registry = new();
     private int _disposed;
 
     public string Folder { get; } = Path.GetFullPath(options.Runs);
@@ -57,6 +58,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     /// <summary>Starts a validated run; its id is its new folder's name.</summary>
     public RunEntry Start(RunSpec spec, string? source)
     {
+        CheckOpen();
         var id = RunJobs.NewRunId(spec.Scenario);
         var directory = Path.Combine(Folder, id);
         spec = spec with { Log = new RunLogSpec(options.Cluster ? Path.Combine(id, "log") : Path.Combine(directory, "log")) };
@@ -69,32 +71,38 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     /// <summary>Resumes a stopped run from its log, in its own folder, under the same id.</summary>
     public RunEntry Resume(string id)
     {
-        if (_live.TryGetValue(id, out var current) && !current.Finished)
-        {
-            throw new ConsoleProblem(409, $"run '{id}' is still running");
-        }
+        CheckOpen();
 
-        var log = OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to resume from");
-        if (RunJobs.WhyNotResumable(log) is { } why)
+        // One resume of a run at a time: a second would cut the log back while the first appends to it.
+        lock (_registry)
         {
-            throw new ConsoleProblem(409, why);
-        }
+            if (_live.TryGetValue(CheckId(id), out var current) && !current.Finished)
+            {
+                throw new ConsoleProblem(409, $"run '{id}' is still running");
+            }
 
-        RunSpec spec;
-        try
-        {
-            spec = RunJobs.PrepareResume(log, services.GetRequiredService<Serializer>());
-        }
-        catch (LogFormatException ex)
-        {
-            throw new ConsoleProblem(409, $"run '{id}' cannot be resumed: {ex.Message}");
-        }
+            var log = OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to resume from");
+            if (RunJobs.WhyNotResumable(log) is { } why)
+            {
+                throw new ConsoleProblem(409, why);
+            }
 
-        var source = current?.Source ?? ReadSummary(id)?["scenario"]?.GetValue<string>();
-        var run = new LiveRun(id, RunJobs.NewRunId(spec.Scenario), spec, Path.Combine(Folder, id), source, DateTime.UtcNow, []);
-        _live[id] = run;
-        run.Completion = Task.Run(() => FollowAsync(run));
-        return Entry(run);
+            RunSpec spec;
+            try
+            {
+                spec = RunJobs.PrepareResume(log, services.GetRequiredService<Serializer>());
+            }
+            catch (LogFormatException ex)
+            {
+                throw new ConsoleProblem(409, $"run '{id}' cannot be resumed: {ex.Message}");
+            }
+
+            var source = current?.Source;
+            var run = new LiveRun(id, RunJobs.NewRunId(spec.Scenario), spec, Path.Combine(Folder, id), source, DateTime.UtcNow, []);
+            _live[id] = run;
+            run.Completion = Task.Run(() => FollowAsync(run));
+            return Entry(run);
+        }
     }
 
     public IReadOnlyList<RunEntry> List()
@@ -105,7 +113,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             foreach (var directory in Directory.EnumerateDirectories(Folder))
             {
                 var id = Path.GetFileName(directory);
-                if (!entries.ContainsKey(id) && FromFiles(id) is { } entry)
+                if (IsRunId(id) && !entries.ContainsKey(id) && FromFiles(id) is { } entry)
                 {
                     entries[id] = entry;
                 }
@@ -130,7 +138,20 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         }
 
         var file = Path.Combine(RunFolder(id), "rounds.jsonl");
-        return File.Exists(file) ? [.. File.ReadLines(file).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!)] : [];
+        return File.Exists(file) ? [.. File.ReadLines(file).Select(ParseLine).OfType<JsonNode>()] : [];
+
+        // A run cut off mid-write leaves a partial last line: the rounds before it stand.
+        static JsonNode? ParseLine(string line)
+        {
+            try
+            {
+                return line.Length > 0 ? JsonNode.Parse(line) : null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+        }
     }
 
     /// <summary>Where a run's parts are: the controller's silo, each partition's, and every recovery after a lost silo.</summary>
@@ -163,6 +184,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     public void Delete(string id, string? confirm)
     {
         var directory = RunFolder(id);
+        using var registry = _registry.EnterScope();
         if (_live.TryGetValue(id, out var run) && !run.Finished)
         {
             throw new ConsoleProblem(409, $"run '{id}' is still running: cancel it first");
@@ -320,6 +342,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             lock (run.Gate)
             {
                 run.Finished = true;
+                run.EndedUtc = DateTime.UtcNow;
                 var end = Event("end", Entry(run));
                 foreach (var watcher in run.Watchers)
                 {
@@ -361,7 +384,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             status?.RoundsCompleted ?? 0,
             status?.CurrentRound ?? 0,
             status?.CurrentRoundAgentsDone ?? 0,
-            run.Outcome?.Wall.TotalSeconds ?? (DateTime.UtcNow - run.StartedUtc).TotalSeconds,
+            run.Outcome?.Wall.TotalSeconds ?? ((run.EndedUtc ?? DateTime.UtcNow) - run.StartedUtc).TotalSeconds,
             status?.SetupTime.TotalSeconds ?? 0,
             run.StartedUtc,
             !run.Finished,
@@ -374,6 +397,19 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     }
 
     private RunEntry? FromFiles(string id)
+    {
+        try
+        {
+            return ReadEntry(id);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or IOException)
+        {
+            // A summary.json being written, or edited by hand: list the run, say what is wrong with it.
+            return new RunEntry(id, "?", "unreadable", 0, 0, 0, 0, 0, 0, 0, Directory.GetCreationTimeUtc(RunFolder(id)), false, false, false, null, null, $"summary.json: {ex.Message}", null);
+        }
+    }
+
+    private RunEntry? ReadEntry(string id)
     {
         var directory = RunFolder(id);
         var summary = ReadSummary(id);
@@ -391,6 +427,12 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         }
 
         var state = summary["state"]?.GetValue<string>() ?? "unknown";
+        if (state is "running" or "pending")
+        {
+            // A cluster run this console detached from when it stopped: it may still be going in the cluster.
+            state = "detached";
+        }
+
         var planned = summary["roundsPlanned"]?.GetValue<int>() ?? 0;
         var completed = summary["roundsCompleted"]?.GetValue<int>() ?? 0;
         var llm = summary["llm"]?["total"] is { } total ? total.Deserialize<LlmSummary.EndpointCounters>(Json) : null;
@@ -428,10 +470,18 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         }
     }
 
-    private static string CheckId(string id) =>
-        id.Length is > 0 and <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && id is not ("." or "..")
-            ? id
-            : throw new ConsoleProblem(400, $"'{id}' is not a run id");
+    private static bool IsRunId(string id) =>
+        id.Length is > 0 and <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && id is not ("." or "..");
+
+    private static string CheckId(string id) => IsRunId(id) ? id : throw new ConsoleProblem(400, $"'{id}' is not a run id");
+
+    private void CheckOpen()
+    {
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            throw new ConsoleProblem(503, "the console is stopping");
+        }
+    }
 
     private static ConsoleProblem NotFound(string id) => new(404, $"no run '{id}'");
 
@@ -468,6 +518,8 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         public string? Failure { get; set; }
 
         public bool Finished { get; set; }
+
+        public DateTime? EndedUtc { get; set; }
 
         public Task? Completion { get; set; }
     }

@@ -12,7 +12,11 @@ public sealed class ConsoleProblem(int status, string message) : Exception(messa
 /// <summary>One mistake in a scenario file, at its line (the validator's file:line:column: field: problem, split up).</summary>
 public sealed record ScenarioError(string File, int Line, int Column, string Field, string Problem, string Message)
 {
-    public static ScenarioError From(ScenarioFileException ex, string file) => new(file, ex.Line, ex.Column, ex.Field, ex.Problem, ex.Message.Replace(ex.File, file, StringComparison.Ordinal));
+    /// <param name="path">The scenario's file on disk; a mistake in another file it names (a graph) keeps that file's name and no line of the scenario's.</param>
+    public static ScenarioError From(ScenarioFileException ex, string file, string path) =>
+        ex.File == path
+            ? new(file, ex.Line, ex.Column, ex.Field, ex.Problem, ex.Message.Replace(ex.File, file, StringComparison.Ordinal))
+            : new(Path.GetFileName(ex.File), 0, 0, ex.Field, ex.Problem, ex.Message);
 }
 
 /// <summary>A scenario file in the console's folder.</summary>
@@ -74,7 +78,7 @@ public sealed class ScenarioLibrary(ConsoleOptions options)
         }
         catch (ScenarioFileException ex)
         {
-            return (null, [ScenarioError.From(ex, name)]);
+            return (null, [ScenarioError.From(ex, name, Resolve(name))]);
         }
     }
 
@@ -82,14 +86,14 @@ public sealed class ScenarioLibrary(ConsoleOptions options)
     {
         if (System.Text.Encoding.UTF8.GetByteCount(text) > options.MaxScenarioBytes)
         {
-            throw new ConsoleProblem(413, $"the scenario is larger than the console accepts ({options.MaxScenarioBytes:N0} bytes; AgentSwarm:Console:MaxScenarioBytes)");
+            throw new ConsoleProblem(413, $"the scenario is larger than the console accepts ({options.MaxScenarioBytes:N0} bytes)");
         }
     }
 
     /// <summary>The file a name stands for; refuses names that leave the folder or are not .yaml/.yml files.</summary>
     public string Resolve(string name)
     {
-        if (string.IsNullOrWhiteSpace(name) || !IsScenarioName(name))
+        if (string.IsNullOrWhiteSpace(name) || !IsScenarioName(name) || name.IndexOfAny(['\0', '\\']) >= 0)
         {
             throw new ConsoleProblem(400, $"'{name}' is not a scenario file name (a .yaml or .yml file in {Folder})");
         }

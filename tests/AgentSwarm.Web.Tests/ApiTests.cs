@@ -50,6 +50,19 @@ public sealed class ApiTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task WithoutATokenOnlyLocalHostNamesAreAnswered()
+    {
+        // A page elsewhere that rebinds its own name to 127.0.0.1 still sends that name as the Host.
+        using var rebound = new HttpRequestMessage(HttpMethod.Get, "/api/runs") { Headers = { Host = "attacker.example" } };
+        var response = await Http.SendAsync(rebound);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Contains("answers only to localhost", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        using var local = new HttpRequestMessage(HttpMethod.Get, "/api/runs") { Headers = { Host = "localhost" } };
+        Assert.Equal(HttpStatusCode.OK, (await Http.SendAsync(local)).StatusCode);
+    }
+
+    [Fact]
     public async Task ValidationNamesTheLineColumnAndFieldOfAMistake()
     {
         var response = await Http.PostAsJsonAsync("/api/scenarios/validate", new { scenario = "draft.yaml", yaml = "scenario: guess-two-thirds\nagents: -4\nrounds: 3\n" });

@@ -41,6 +41,7 @@ async function api(method, path, body) {
 
 const fmt = (x, digits = 2) => x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toLocaleString("en-US", { maximumFractionDigits: digits });
 const seconds = s => s === undefined || s === null ? "–" : s < 60 ? `${fmt(s, 1)} s` : `${Math.floor(s / 60)} min ${fmt(s % 60, 0)} s`;
+const pathOf = name => name.split("/").map(encodeURIComponent).join("/");
 const stateBadge = state => h("span", { class: `state ${state}`, "data-state": state }, state);
 const progress = (done, total) => h("div", { class: "bar", title: `${done}/${total}` }, h("div", { style: `width:${total ? Math.min(100, 100 * done / total) : 0}%` }));
 
@@ -213,13 +214,13 @@ async function scenariosPage(selected) {
   }
   async function load(file) {
     name.value = file;
-    try { text.value = (await api("GET", `/scenarios/${file}`)).yaml; } catch (e) { text.value = ""; status.textContent = e.message; }
+    try { text.value = (await api("GET", `/scenarios/${pathOf(file)}`)).yaml; } catch (e) { text.value = ""; status.textContent = e.message; }
     for (const a of list.querySelectorAll("a")) a.classList.toggle("selected", a.dataset.name === file);
     badLines = new Set(); errors.replaceChildren(); drawGutter(); status.textContent = "";
   }
   document.getElementById("validate").onclick = validate;
   document.getElementById("save").onclick = async () => {
-    try { const r = await api("PUT", `/scenarios/${name.value}`, text.value); showErrors(r.errors); status.className = r.valid ? "ok" : "error"; status.textContent = r.valid ? "saved" : "saved, with problems"; refreshList(); }
+    try { const r = await api("PUT", `/scenarios/${pathOf(name.value)}`, text.value); showErrors(r.errors); status.className = r.valid ? "ok" : "error"; status.textContent = r.valid ? "saved" : "saved, with problems"; refreshList(); }
     catch (e) { status.className = "error"; status.textContent = e.message; }
   };
   launch.onclick = async () => {
@@ -285,7 +286,7 @@ async function runPage(id) {
     drawFiles(await api("GET", `/runs/${id}/files`));
   };
   function drawFiles(files) {
-    document.getElementById("files").replaceChildren(...files.map(f => h("li", {}, h("a", { href: `/api/runs/${id}/files/${f.name}`, target: f.name.endsWith(".png") ? "_blank" : null }, f.name), h("span", { class: "muted" }, ` ${fmt(f.bytes / 1024, 1)} KiB`))));
+    document.getElementById("files").replaceChildren(...files.map(f => h("li", {}, h("a", { href: `/api/runs/${id}/files/${pathOf(f.name)}`, target: f.name.endsWith(".png") ? "_blank" : null }, f.name), h("span", { class: "muted" }, ` ${fmt(f.bytes / 1024, 1)} KiB`))));
   }
 
   function drawRun() {
@@ -319,8 +320,9 @@ async function runPage(id) {
     const s = round.stats || {};
     if (Array.isArray(s.histogram)) {
       document.getElementById("detail-title").textContent = "Guesses this round";
-      const bins = s.histogram.length, width = 100 / bins;
-      box.replaceChildren(barChart("histogram", s.histogram, { label: i => `${fmt(i * width, 0)}` }),
+      // Bins split [0, the game's max] evenly; label them by their share of it.
+      const bins = s.histogram.length;
+      box.replaceChildren(barChart("histogram", s.histogram, { label: i => `${fmt(100 * i / bins, 0)}%` }),
         h("div", { class: "kv" }, h("div", {}, "target (2/3 of the mean)"), h("div", {}, fmt(s.target, 3)), h("div", {}, "mean / median"), h("div", {}, `${fmt(s.mean, 3)} / ${fmt(s.median, 3)}`), h("div", {}, "winning guess"), h("div", {}, `${fmt(s.winningGuess, 3)} (${fmt(s.winners, 0)} winners)`), h("div", {}, "invalid answers"), h("div", {}, fmt(s.invalid, 0))));
     } else if (Array.isArray(s.answers)) {
       document.getElementById("detail-title").textContent = "Answers this round";
@@ -363,7 +365,8 @@ async function runPage(id) {
   const source = new EventSource(`/api/runs/${id}/events`);
   closeCurrent = () => source.close();
   source.addEventListener("run", e => { state.run = JSON.parse(e.data); drawRun(); });
-  source.addEventListener("round", e => { state.rounds.push(JSON.parse(e.data)); drawRounds(); });
+  // By round number: after a reconnect the stream sends every round again.
+  source.addEventListener("round", e => { const r = JSON.parse(e.data); state.rounds[r.round - 1] = r; drawRounds(); });
   source.addEventListener("llm", e => { state.llm = JSON.parse(e.data); state.llmHistory.push({ t: Date.now(), calls: state.llm.requests }); drawLlm(); });
   source.addEventListener("end", e => {
     state.run = JSON.parse(e.data); source.close(); drawRun(); drawRounds();
