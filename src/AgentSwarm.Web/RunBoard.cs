@@ -47,6 +47,8 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 {
     private readonly ConcurrentDictionary<string, LiveRun> _live = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
+    private const int WatcherCapacity = 4096;
+
     private readonly Lock _registry = new();
     private int _disposed;
 
@@ -247,23 +249,28 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     /// </summary>
     public ChannelReader<ConsoleEvent> Watch(string id, CancellationToken cancellationToken)
     {
-        var channel = Channel.CreateUnbounded<ConsoleEvent>(new UnboundedChannelOptions { SingleReader = true });
         if (!_live.TryGetValue(CheckId(id), out var run))
         {
+            // A finished run: its files, then the end, all written at once.
             var entry = FromFiles(id) ?? throw NotFound(id);
-            channel.Writer.TryWrite(Event("run", entry));
+            var replay = Channel.CreateUnbounded<ConsoleEvent>(new UnboundedChannelOptions { SingleReader = true });
+            replay.Writer.TryWrite(Event("run", entry));
             foreach (var round in Rounds(id))
             {
-                channel.Writer.TryWrite(new ConsoleEvent("round", round.ToJsonString(Json)));
+                replay.Writer.TryWrite(new ConsoleEvent("round", round.ToJsonString(Json)));
             }
 
-            channel.Writer.TryWrite(Event("end", entry));
-            channel.Writer.Complete();
-            return channel.Reader;
+            replay.Writer.TryWrite(Event("end", entry));
+            replay.Writer.Complete();
+            return replay.Reader;
         }
 
+        Channel<ConsoleEvent> channel;
         lock (run.Gate)
         {
+            // Bounded beyond the rounds so far: a page that stops reading is dropped (its stream ends, and a reconnect
+            // starts afresh) instead of growing without end.
+            channel = Channel.CreateBounded<ConsoleEvent>(new BoundedChannelOptions(run.Rounds.Count + WatcherCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
             channel.Writer.TryWrite(Event("run", Entry(run)));
             foreach (var round in run.Rounds)
             {
@@ -352,6 +359,12 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
                 run.Watchers.Clear();
             }
+
+            // Its files serve a finished run from now on; keep nothing of it in memory.
+            if (File.Exists(Path.Combine(run.Directory, "summary.json")))
+            {
+                _live.TryRemove(new KeyValuePair<string, LiveRun>(run.Id, run));
+            }
         }
     }
 
@@ -361,10 +374,16 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         {
             change(run);
             var message = Event(name, data ?? Entry(run));
-            foreach (var watcher in run.Watchers)
+            run.Watchers.RemoveAll(watcher =>
             {
-                watcher.TryWrite(message);
-            }
+                if (watcher.TryWrite(message))
+                {
+                    return false;
+                }
+
+                watcher.TryComplete();
+                return true;
+            });
         }
     }
 
