@@ -180,23 +180,8 @@ public static class ConsoleApi
         });
         api.MapPost("/runs/{id}/verify", async (string id, RunBoard board, IClusterClient client, IServiceProvider services, CancellationToken cancellationToken) =>
         {
-            var entry = board.Get(id);
-            if (entry.Live)
-            {
-                throw new ConsoleProblem(409, $"run '{id}' is still running: verify it when it has ended");
-            }
-
-            var log = board.OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to verify");
-            ReplayResult result;
-            try
-            {
-                result = await LogReplay.RunAsync(client, services, log, null, verify: true, fromRecords: false, new RunCallbacks(), cancellationToken);
-            }
-            catch (LogFormatException ex)
-            {
-                throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
-            }
-
+            var log = board.FinishedLog(id, "verify");
+            var result = await ReadingLogAsync(id, () => LogReplay.RunAsync(client, services, log, null, verify: true, fromRecords: false, new RunCallbacks(), cancellationToken));
             return Ok(new
             {
                 id,
@@ -208,22 +193,8 @@ public static class ConsoleApi
         });
         api.MapPost("/runs/{id}/report", async (string id, RunBoard board) =>
         {
-            if (board.Get(id).Live)
-            {
-                throw new ConsoleProblem(409, $"run '{id}' is still running: report on it when it has ended");
-            }
-
-            var log = board.OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to report on");
-            RunReport report;
-            try
-            {
-                report = await RunReport.WriteAsync(log, Path.Combine(board.RunFolder(id), "report"));
-            }
-            catch (LogFormatException ex)
-            {
-                throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
-            }
-
+            var log = board.FinishedLog(id, "report on");
+            var report = await ReadingLogAsync(id, () => RunReport.WriteAsync(log, Path.Combine(board.RunFolder(id), "report")));
             return Ok(new { id, tables = report.Tables.Select(t => new { t.Name, t.Rows }), charts = report.Charts.Select(c => Path.GetFileName(c)), files = Files(board, id) });
         });
         api.MapGet("/runs/{id}/files", (string id, RunBoard board) =>
@@ -234,9 +205,7 @@ public static class ConsoleApi
         api.MapGet("/runs/{id}/files/{**path}", (string id, string path, RunBoard board) =>
         {
             var folder = board.RunFolder(id);
-            var full = Path.GetFullPath(Path.Combine(folder, path));
-            if (!full.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(full)
-                || Path.GetRelativePath(folder, full).StartsWith("log" + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            if (FolderPath.Within(folder, path) is not { } full || !File.Exists(full) || IsLogFile(Path.GetRelativePath(folder, full)))
             {
                 throw new ConsoleProblem(404, $"run '{id}' has no file '{path}'");
             }
@@ -272,6 +241,19 @@ public static class ConsoleApi
     }
 
     private static IResult Ok(object value) => Results.Json(value, RunBoard.Json);
+
+    /// <summary>Work on a run's log, a log that does not read turned into 422 naming the run.</summary>
+    private static async Task<T> ReadingLogAsync<T>(string id, Func<Task<T>> work)
+    {
+        try
+        {
+            return await work();
+        }
+        catch (LogFormatException ex)
+        {
+            throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
+        }
+    }
 
     private static (string Name, string Text) Source(LaunchRequest request, ScenarioLibrary library)
     {
@@ -317,6 +299,9 @@ public static class ConsoleApi
         return text;
     }
 
+    // The log is read through the agent, verify and report endpoints, not downloaded file by file.
+    private static bool IsLogFile(string relative) => relative.StartsWith("log" + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+
     private static IReadOnlyList<object> Files(RunBoard board, string id)
     {
         var folder = board.RunFolder(id);
@@ -326,8 +311,9 @@ public static class ConsoleApi
         }
 
         return [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
-            .Select(f => Path.GetRelativePath(folder, f).Replace('\\', '/'))
-            .Where(f => !f.StartsWith("log/", StringComparison.Ordinal))
+            .Select(f => Path.GetRelativePath(folder, f))
+            .Where(f => !IsLogFile(f))
+            .Select(f => f.Replace('\\', '/'))
             .Order(StringComparer.Ordinal)
             .Select(f => (object)new { name = f, bytes = new FileInfo(Path.Combine(folder, f)).Length })];
     }

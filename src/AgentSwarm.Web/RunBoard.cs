@@ -64,10 +64,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         var id = RunJobs.NewRunId(spec.Scenario);
         var directory = Path.Combine(Folder, id);
         spec = spec with { Log = new RunLogSpec(options.Cluster ? Path.Combine(id, "log") : Path.Combine(directory, "log")) };
-        var run = new LiveRun(id, id, spec, directory, source, DateTime.UtcNow, []);
-        _live[id] = run;
-        run.Completion = Task.Run(() => FollowAsync(run));
-        return Entry(run);
+        return Follow(new LiveRun(id, id, spec, directory, source, DateTime.UtcNow));
     }
 
     /// <summary>Resumes a stopped run from its log, in its own folder, under the same id.</summary>
@@ -99,12 +96,16 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                 throw new ConsoleProblem(409, $"run '{id}' cannot be resumed: {ex.Message}");
             }
 
-            var source = current?.Source;
-            var run = new LiveRun(id, RunJobs.NewRunId(spec.Scenario), spec, Path.Combine(Folder, id), source, DateTime.UtcNow, []);
-            _live[id] = run;
-            run.Completion = Task.Run(() => FollowAsync(run));
-            return Entry(run);
+            return Follow(new LiveRun(id, RunJobs.NewRunId(spec.Scenario), spec, Path.Combine(Folder, id), current?.Source, DateTime.UtcNow));
         }
+    }
+
+    /// <summary>Registers a run under its id and follows it to its end in the background.</summary>
+    private RunEntry Follow(LiveRun run)
+    {
+        _live[run.Id] = run;
+        run.Completion = Task.Run(() => FollowAsync(run));
+        return Entry(run);
     }
 
     public IReadOnlyList<RunEntry> List()
@@ -225,6 +226,18 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         }
     }
 
+    /// <summary>The log of a run that has ended, for work that must not race its writers (verify, report); 409 otherwise.</summary>
+    /// <param name="work">What the caller does, as the message says it: "verify", "report on".</param>
+    public RunLog FinishedLog(string id, string work)
+    {
+        if (Get(id).Live)
+        {
+            throw new ConsoleProblem(409, $"run '{id}' is still running: {work} it when it has ended");
+        }
+
+        return OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to {work}");
+    }
+
     /// <summary>A live agent's memory, transcript and counters, from its grain (null when the run is not live).</summary>
     public async Task<AgentSnapshot?> LiveAgentAsync(string id, int agent)
     {
@@ -257,7 +270,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             replay.Writer.TryWrite(Event("run", entry));
             foreach (var round in Rounds(id))
             {
-                replay.Writer.TryWrite(new ConsoleEvent("round", round.ToJsonString(Json)));
+                replay.Writer.TryWrite(Event("round", round));
             }
 
             replay.Writer.TryWrite(Event("end", entry));
@@ -274,7 +287,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             channel.Writer.TryWrite(Event("run", Entry(run)));
             foreach (var round in run.Rounds)
             {
-                channel.Writer.TryWrite(new ConsoleEvent("round", round.ToJsonString(Json)));
+                channel.Writer.TryWrite(Event("round", round));
             }
 
             if (run.Finished)
@@ -330,8 +343,16 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             var driver = new SimulationDriver(client) { DetachOnCancel = options.Cluster };
             var callbacks = new RunCallbacks(
                 status => Publish(run, r => r.Status = status, "run"),
-                round => Publish(run, r => r.Rounds.Add(JsonSerializer.SerializeToNode(RoundRecord.From(round), Json)!), "round", RoundRecord.From(round)),
-                llm => Publish(run, r => r.Llm = LlmSummary.Counters(llm.Total), "llm", LlmSummary.Counters(llm.Total)));
+                round =>
+                {
+                    var record = JsonSerializer.SerializeToNode(RoundRecord.From(round), Json)!;
+                    Publish(run, r => r.Rounds.Add(record), "round", record);
+                },
+                llm =>
+                {
+                    var counters = LlmSummary.Counters(llm.Total);
+                    Publish(run, r => r.Llm = counters, "llm", counters);
+                });
             var outcome = await RunJobs.RunIntoAsync(driver, client, run.GrainId, run.Spec, output, callbacks, _stopping.Token);
             run.Outcome = outcome;
             if (outcome.Final.State is SimulationState.Completed or SimulationState.Cancelled or SimulationState.Failed)
@@ -387,20 +408,21 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         }
     }
 
-    private static ConsoleEvent Event(string name, object data) => new(name, JsonSerializer.Serialize(data, data.GetType(), Json));
+    private static ConsoleEvent Event(string name, object data) =>
+        new(name, data is JsonNode node ? node.ToJsonString(Json) : JsonSerializer.Serialize(data, data.GetType(), Json));
 
     private RunEntry Entry(LiveRun run)
     {
         var status = run.Outcome?.Final ?? run.Status;
         var state = run.Failure is not null ? "failed" : status?.State.ToString().ToLowerInvariant() ?? "starting";
-        var finished = run.Finished && state is "cancelled" or "failed" && status?.RoundsCompleted < run.Spec.Rounds;
+        var completed = status?.RoundsCompleted ?? 0;
         return new RunEntry(
             run.Id,
             run.Spec.Scenario,
             state,
             run.Spec.Agents,
             run.Spec.Rounds,
-            status?.RoundsCompleted ?? 0,
+            completed,
             status?.CurrentRound ?? 0,
             status?.CurrentRoundAgentsDone ?? 0,
             run.Outcome?.Wall.TotalSeconds ?? ((run.EndedUtc ?? DateTime.UtcNow) - run.StartedUtc).TotalSeconds,
@@ -408,7 +430,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             run.StartedUtc,
             !run.Finished,
             run.Spec.Log is not null,
-            finished,
+            run.Finished && Resumable(state, completed, run.Spec.Rounds, run.Spec.Log is not null),
             run.Spec.Policy.Name,
             run.Source,
             run.Failure ?? status?.Error,
@@ -421,7 +443,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         {
             return ReadEntry(id);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or FormatException or IOException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or IOException)
         {
             // A summary.json being written, or edited by hand: list the run, say what is wrong with it.
             return new RunEntry(id, "?", "unreadable", 0, 0, 0, 0, 0, 0, 0, Directory.GetCreationTimeUtc(RunFolder(id)), false, false, false, null, null, $"summary.json: {ex.Message}", null);
@@ -469,7 +491,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             File.GetLastWriteTimeUtc(Path.Combine(directory, "summary.json")) - TimeSpan.FromSeconds(summary["wallSeconds"]?.GetValue<double>() ?? 0),
             false,
             hasLog,
-            hasLog && state is "cancelled" or "failed" && completed < planned,
+            Resumable(state, completed, planned, hasLog),
             summary["policy"]?["name"]?.GetValue<string>(),
             null,
             summary["error"]?.GetValue<string>(),
@@ -479,15 +501,12 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     private JsonNode? ReadSummary(string id)
     {
         var file = Path.Combine(RunFolder(id), "summary.json");
-        try
-        {
-            return File.Exists(file) ? JsonNode.Parse(File.ReadAllText(file)) : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        return File.Exists(file) ? JsonNode.Parse(File.ReadAllText(file)) : null;
     }
+
+    /// <summary>A run can go on from its log when it stopped short (cancelled or failed) and has one.</summary>
+    private static bool Resumable(string state, int completed, int planned, bool hasLog) =>
+        hasLog && state is "cancelled" or "failed" && completed < planned;
 
     private static bool IsRunId(string id) =>
         id.Length is > 0 and <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && id is not ("." or "..");
@@ -507,7 +526,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed in the console")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string runId);
 
-    private sealed class LiveRun(string id, string grainId, RunSpec spec, string directory, string? source, DateTime startedUtc, List<JsonNode> rounds)
+    private sealed class LiveRun(string id, string grainId, RunSpec spec, string directory, string? source, DateTime startedUtc)
     {
         public object Gate { get; } = new();
 
@@ -524,7 +543,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
         public DateTime StartedUtc { get; } = startedUtc;
 
-        public List<JsonNode> Rounds { get; } = rounds;
+        public List<JsonNode> Rounds { get; } = [];
 
         public List<ChannelWriter<ConsoleEvent>> Watchers { get; } = [];
 

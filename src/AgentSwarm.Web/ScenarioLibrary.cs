@@ -98,13 +98,9 @@ public sealed class ScenarioLibrary(ConsoleOptions options)
             throw new ConsoleProblem(400, $"'{name}' is not a scenario file name (a .yaml or .yml file in {Folder})");
         }
 
-        var path = Path.GetFullPath(Path.Combine(Folder, name));
-        if (Path.IsPathRooted(name) || !path.StartsWith(Folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-        {
-            throw new ConsoleProblem(400, $"'{name}' is outside the scenarios folder {Folder}");
-        }
-
-        return path;
+        return !Path.IsPathRooted(name) && FolderPath.Within(Folder, name) is { } path
+            ? path
+            : throw new ConsoleProblem(400, $"'{name}' is outside the scenarios folder {Folder}");
     }
 
     private static bool IsScenarioName(string name) =>

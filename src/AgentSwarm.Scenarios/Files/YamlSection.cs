@@ -81,23 +81,12 @@ public sealed class YamlSection
         var full = System.IO.Path.GetFullPath(System.IO.Path.IsPathRooted(path)
             ? path
             : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(File)) ?? ".", path));
-        if (PathRoots is { } roots && !roots.Any(root => IsInside(full, root)))
+        if (PathRoots is { } roots && !roots.Any(root => FolderPath.Contains(root, full)))
         {
             throw Error(key, $"'{path}' is outside the folders this server reads scenarios from");
         }
 
         return full;
-    }
-
-    private static bool IsInside(string path, string root)
-    {
-        var folder = System.IO.Path.GetFullPath(root);
-        if (!folder.EndsWith(System.IO.Path.DirectorySeparatorChar))
-        {
-            folder += System.IO.Path.DirectorySeparatorChar;
-        }
-
-        return path.StartsWith(folder, StringComparison.Ordinal);
     }
 
     public string? String(string key, string? fallback = null) =>
