@@ -261,7 +261,7 @@ internal sealed partial class SimulationGrain(
                 var broadcast = round == 1 ? scenario.FirstBroadcast(Context(effective, 1, null)) : scenario.NextBroadcast(Context(effective, round - 1, null), Record.Rounds[round - 2].Stats);
                 using var roundActivity = AgentSwarmTelemetry.Source.StartActivity("agentswarm.round");
                 roundActivity?.SetTag("agentswarm.run.id", runId).SetTag("agentswarm.round", round);
-                var context = Context(effective, round, broadcast) with { TraceParent = roundActivity?.Id };
+                var context = Context(effective, round, broadcast, roundActivity?.Id);
                 var started = Stopwatch.GetTimestamp();
                 PartitionStepResult[] results;
                 try
@@ -342,8 +342,8 @@ internal sealed partial class SimulationGrain(
         }
     }
 
-    private RoundContext Context(RunSpec spec, int round, ScenarioBroadcast? broadcast) =>
-        new(RunId, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds, spec.Log, Record.Epoch);
+    private RoundContext Context(RunSpec spec, int round, ScenarioBroadcast? broadcast, string? traceParent = null) =>
+        new(RunId, round, spec.Seed, spec.Scenario, spec.Config, spec.Policy, broadcast, spec.Agents, spec.Rounds, spec.Log, Record.Epoch, traceParent);
 
     /// <summary>Records how the run ended, closes its log, drops its per-run state on the silos, and lets the agents go.</summary>
     private async Task FinishAsync(SimulationState state, string? error)
