@@ -73,6 +73,8 @@ internal static class AgentSwarmCommand
 
         public Option<string?> Runs { get; } = new("--runs") { Description = "Folder the console's runs write to, one folder each (default runs/)" };
 
+        public Option<string?> ResourceService { get; } = new("--resource-service") { Description = "Also serve the Aspire dashboard's resource service (gRPC) at this address, e.g. http://localhost:5181: a standalone Aspire dashboard then lists silos and runs and starts, cancels, resumes and replays runs" };
+
         public Option<bool> OrleansDashboard { get; } = new("--orleans-dashboard") { Description = "Mount Orleans' dashboard at /orleans (off by default: it costs a large run about 30% even unwatched)" };
 
         public void AddTo(Command command)
@@ -82,6 +84,7 @@ internal static class AgentSwarmCommand
             command.Add(Scenarios);
             command.Add(Runs);
             command.Add(OrleansDashboard);
+            command.Add(ResourceService);
         }
 
         public Web.ConsoleOptions Read(ParseResult parse, bool cluster, string? defaultRuns = null)
@@ -92,6 +95,7 @@ internal static class AgentSwarmCommand
             options.Scenarios = parse.GetValue(Scenarios) ?? options.Scenarios;
             options.Runs = parse.GetValue(Runs) ?? defaultRuns ?? options.Runs;
             options.OrleansDashboard = parse.GetValue(OrleansDashboard);
+            options.ResourceService = parse.GetValue(ResourceService) is { Length: > 0 } resourceService ? resourceService : null;
             return options;
         }
     }

@@ -46,6 +46,12 @@ internal static class ConsoleCommand
                 await output.WriteLineAsync($"  silo {silo.SiloAddress} of cluster {silo.ClusterId}, gateway {silo.GatewayAddress?.ToString() ?? "none"}, roles {settings.Roles}");
             }
 
+            if (server.ResourceServiceAddress is { } resources)
+            {
+                await output.WriteLineAsync($"  Aspire resource service: {resources} (give the Aspire dashboard Dashboard__ResourceServiceClient__Url={resources}"
+                    + (options.Token is null ? " and Dashboard__ResourceServiceClient__AuthMode=Unsecured)" : ", AuthMode=ApiKey and ApiKey=the token)"));
+            }
+
             await output.WriteLineAsync($"  scenarios from {Path.GetFullPath(options.Scenarios)}, runs into {Path.GetFullPath(options.Runs)}; Ctrl+C stops it");
             await output.FlushAsync(CancellationToken.None);
             try

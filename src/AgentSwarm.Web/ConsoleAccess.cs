@@ -1,7 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace AgentSwarm.Web;
 
@@ -13,6 +15,9 @@ namespace AgentSwarm.Web;
 public static class ConsoleAccess
 {
     public const string CookieName = "agentswarm-token";
+
+    /// <summary>The header the Aspire dashboard sends its resource service API key in (Dashboard:ResourceServiceClient:ApiKey).</summary>
+    public const string ResourceServiceKeyHeader = "x-resource-service-api-key";
 
     /// <summary>Whether every address in <paramref name="urls"/> is a loopback one (localhost, 127.x, ::1).</summary>
     public static bool LoopbackOnly(string urls) => Split(urls).All(IsLoopback);
@@ -55,6 +60,12 @@ public static class ConsoleAccess
             return true;
         }
 
+        // The Aspire dashboard's resource service client, in its ApiKey mode.
+        if (context.Request.Headers[ResourceServiceKeyHeader].ToString() is { Length: > 0 } key && Same(key, expected))
+        {
+            return true;
+        }
+
         if (context.Request.Query.TryGetValue("token", out var query) && Same(query.ToString(), expected))
         {
             context.Response.Cookies.Append(CookieName, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true });
@@ -70,6 +81,43 @@ public static class ConsoleAccess
     /// <summary>Whether a host name (a request's Host, an address's host) is loopback: localhost, 127.x or ::1.</summary>
     public static bool IsLoopbackHost(string host) =>
         host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || IPAddress.TryParse(host.Trim('[', ']'), out var address) && IPAddress.IsLoopback(address);
+
+    /// <summary>
+    /// Binds one address as --urls writes it: localhost (both loopbacks; port 0 takes 127.0.0.1), an IP, or * / + / a
+    /// host name for every interface.
+    /// </summary>
+    public static void Listen(KestrelServerOptions kestrel, string url, Action<ListenOptions>? configure)
+    {
+        var uri = new Uri(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
+        void Configure(ListenOptions endpoint)
+        {
+            configure?.Invoke(endpoint);
+            if (uri.Scheme == "https")
+            {
+                endpoint.UseHttps();
+            }
+        }
+
+        if (uri.Host.Equals("localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            if (uri.Port == 0)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0, Configure);
+            }
+            else
+            {
+                kestrel.ListenLocalhost(uri.Port, Configure);
+            }
+        }
+        else if (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address))
+        {
+            kestrel.Listen(address, uri.Port, Configure);
+        }
+        else
+        {
+            kestrel.ListenAnyIP(uri.Port, Configure);
+        }
+    }
 
     private static bool IsLoopback(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && IsLoopbackHost(uri.Host);

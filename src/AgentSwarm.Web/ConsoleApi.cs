@@ -178,10 +178,9 @@ public static class ConsoleApi
                     r.Memory)) ?? [],
             });
         });
-        api.MapPost("/runs/{id}/verify", async (string id, RunBoard board, IClusterClient client, IServiceProvider services, CancellationToken cancellationToken) =>
+        api.MapPost("/runs/{id}/verify", async (string id, RunBoard board, CancellationToken cancellationToken) =>
         {
-            var log = board.FinishedLog(id, "verify");
-            var result = await ReadingLogAsync(id, () => LogReplay.RunAsync(client, services, log, null, verify: true, fromRecords: false, new RunCallbacks(), cancellationToken));
+            var result = await board.VerifyAsync(id, cancellationToken);
             return Ok(new
             {
                 id,

@@ -29,6 +29,14 @@ public sealed class ConsoleOptions
     public bool OrleansDashboard { get; set; }
 
     /// <summary>
+    /// Where to serve the Aspire dashboard's resource service (gRPC over HTTP/2, e.g. http://localhost:5181), so a
+    /// standalone Aspire dashboard lists the silos and runs and starts, cancels, resumes and replays runs. Default none.
+    /// Under the same rules as <see cref="Urls"/>: beyond loopback it needs the token, which the dashboard sends as its
+    /// API key.
+    /// </summary>
+    public string? ResourceService { get; set; }
+
+    /// <summary>
     /// Whether runs belong to a cluster of separate silos (the console only submits and follows them, and their logs go
     /// under the silos' log root) rather than to this process's embedded silo. Default false.
     /// </summary>

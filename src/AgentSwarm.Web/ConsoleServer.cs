@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using AgentSwarm.Web.Aspire;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,13 +22,19 @@ public sealed class ConsoleServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private ConsoleServer(WebApplication app, ConsoleOptions options, bool tokenGenerated)
+    private ConsoleServer(WebApplication app, ConsoleOptions options, bool tokenGenerated, string? resourceService)
     {
         _app = app;
         Options = options;
         TokenGenerated = tokenGenerated;
-        Addresses = [.. app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []];
+        ResourceServiceAddress = resourceService;
+        var resourcePort = resourceService is null ? -1 : new Uri(resourceService).Port;
+        Addresses = [.. (app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+            .Where(a => !Uri.TryCreate(a, UriKind.Absolute, out var uri) || uri.Port != resourcePort)];
     }
+
+    /// <summary>Where the Aspire dashboard's resource service listens (port resolved), or null when it is not served.</summary>
+    public string? ResourceServiceAddress { get; }
 
     public ConsoleOptions Options { get; }
 
@@ -54,8 +62,14 @@ public sealed class ConsoleServer : IAsyncDisposable
             throw new ConsoleProblem(400, $"--urls: {problem}");
         }
 
+        if (options.ResourceService is { } resourceService && ConsoleAccess.Problem(resourceService) is { } resourceProblem)
+        {
+            throw new ConsoleProblem(400, $"--resource-service: {resourceProblem}");
+        }
+
+        var everyUrl = options.ResourceService is null ? options.Urls : $"{options.Urls};{options.ResourceService}";
         var generated = false;
-        if (options.Token is null && !ConsoleAccess.LoopbackOnly(options.Urls))
+        if (options.Token is null && !ConsoleAccess.LoopbackOnly(everyUrl))
         {
             // Anyone who can reach the address could launch runs: never serve it open.
             options.Token = ConsoleAccess.NewToken();
@@ -70,12 +84,34 @@ public sealed class ConsoleServer : IAsyncDisposable
         {
             builder.UseOrleans(s => s.AddDashboard());
         }
-        builder.WebHost.UseUrls([.. ConsoleAccess.Split(options.Urls)]);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxScenarioBytes + (64 * 1024));
+        // The pages first (the first address is the console's link), then the resource service, which speaks HTTP/2
+        // without TLS (gRPC's h2c): Kestrel cannot offer both on one plain-text port.
+        ListenOptions? resourceEndpoint = null;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = options.MaxScenarioBytes + (64 * 1024);
+            foreach (var url in ConsoleAccess.Split(options.Urls))
+            {
+                ConsoleAccess.Listen(k, url, null);
+            }
+
+            if (options.ResourceService is { } url2)
+            {
+                ConsoleAccess.Listen(k, url2, endpoint =>
+                {
+                    endpoint.Protocols = HttpProtocols.Http2;
+                    resourceEndpoint = endpoint;
+                });
+            }
+        });
         builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<ScenarioLibrary>();
         builder.Services.AddSingleton<RunBoard>();
+        if (options.ResourceService is not null)
+        {
+            builder.Services.AddDashboardResourceService();
+        }
 
         var app = builder.Build();
         app.Use(async (context, next) =>
@@ -113,10 +149,23 @@ public sealed class ConsoleServer : IAsyncDisposable
         {
             app.MapOrleansDashboard("/orleans");
         }
+        if (options.ResourceService is not null)
+        {
+            app.MapDashboardResourceService();
+        }
+
         app.MapDefaultEndpoints();
         await app.StartAsync(cancellationToken);
-        var server = new ConsoleServer(app, options, generated);
-        if (options.Token is null && !ConsoleAccess.LoopbackOnly(string.Join(';', server.Addresses)))
+        // As given, unless its port was 0 and only the bound endpoint knows it.
+        string? resourceAddress = null;
+        if (resourceEndpoint?.IPEndPoint is { } bound)
+        {
+            var given = new Uri(options.ResourceService!.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
+            resourceAddress = given.Port != 0 ? given.GetLeftPart(UriPartial.Authority) : $"{given.Scheme}://{bound}";
+        }
+
+        var server = new ConsoleServer(app, options, generated, resourceAddress);
+        if (options.Token is null && !ConsoleAccess.LoopbackOnly(string.Join(';', server.Addresses.Append(resourceAddress ?? string.Empty).Where(a => a.Length > 0))))
         {
             // Configuration (Kestrel:Endpoints) can bind more than --urls says: judge by what is bound.
             await server.DisposeAsync();

@@ -54,6 +54,13 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
     public string Folder { get; } = Path.GetFullPath(options.Runs);
 
+    /// <summary>
+    /// Raised after a run this console follows starts, advances or ends, and after a run is deleted: a cue for
+    /// watchers of the whole board (the Aspire resource service) to look again. Runs other processes write into the
+    /// folder raise nothing; such watchers also look now and then.
+    /// </summary>
+    public event Action? Changed;
+
     /// <summary>The run files' JSON conventions, with quotes and apostrophes left readable.</summary>
     internal static JsonSerializerOptions Json { get; } = new(RunOutput.Json) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -105,6 +112,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     {
         _live[run.Id] = run;
         run.Completion = Task.Run(() => FollowAsync(run));
+        Changed?.Invoke();
         return Entry(run);
     }
 
@@ -205,6 +213,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
         Directory.Delete(directory, recursive: true);
         _live.TryRemove(id, out _);
+        Changed?.Invoke();
     }
 
     /// <summary>The run's log, or null when it has none.</summary>
@@ -236,6 +245,20 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         }
 
         return OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to {work}");
+    }
+
+    /// <summary>Replays a finished run from its log and compares every round with the recording (422 when the log does not read).</summary>
+    public async Task<ReplayResult> VerifyAsync(string id, CancellationToken cancellationToken)
+    {
+        var log = FinishedLog(id, "verify");
+        try
+        {
+            return await LogReplay.RunAsync(client, services, log, null, verify: true, fromRecords: false, new RunCallbacks(), cancellationToken);
+        }
+        catch (LogFormatException ex)
+        {
+            throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
+        }
     }
 
     /// <summary>A live agent's memory, transcript and counters, from its grain (null when the run is not live).</summary>
@@ -386,6 +409,8 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             {
                 _live.TryRemove(new KeyValuePair<string, LiveRun>(run.Id, run));
             }
+
+            Changed?.Invoke();
         }
     }
 
@@ -406,6 +431,8 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                 return true;
             });
         }
+
+        Changed?.Invoke();
     }
 
     private static ConsoleEvent Event(string name, object data) =>

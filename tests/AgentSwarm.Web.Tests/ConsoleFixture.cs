@@ -29,7 +29,7 @@ public sealed class ConsoleFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         CopyFolder(Path.Combine(Repository.Root(), "scenarios"), Scenarios);
-        Server = await StartAsync(new ConsoleOptions { Urls = "http://127.0.0.1:0", Scenarios = Scenarios, Runs = Runs });
+        Server = await StartAsync(new ConsoleOptions { Urls = "http://127.0.0.1:0", Scenarios = Scenarios, Runs = Runs, ResourceService = "http://127.0.0.1:0" });
         Http = new HttpClient { BaseAddress = new Uri(Address) };
     }
 
