@@ -88,7 +88,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
         // Servers outlive runs (one per address, as real ones): a run reports the GPU time spent since it began.
         private readonly double[] _busyAtStartMs = [.. endpoints.Select(e => e.Simulated?.Snapshot().BusyMs ?? 0)];
         private readonly ResponseCache _cache = new(options.CacheEntries);
-        private readonly ConcurrentDictionary<UInt128, Task<LlmResponse>> _inFlight = new();
+        private readonly Dictionary<UInt128, SharedCall> _inFlight = [];
         private readonly string _models = string.Join(",", endpoints.Select(e => e.Address.Model).Distinct().Order(StringComparer.Ordinal));
         private int _roundRobin = -1;
 
@@ -110,31 +110,92 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
                 return cached with { Cached = true, LatencyMs = 0, Retries = 0 };
             }
 
-            var mine = new TaskCompletionSource<LlmResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var shared = _inFlight.GetOrAdd(key, mine.Task);
-            if (shared != mine.Task)
+            // One call for every caller asking the same thing at once. Each caller may give up on its own; the call
+            // itself is cancelled only when every caller sharing it has (then a newcomer starts a fresh one).
+            SharedCall call;
+            bool first;
+            lock (_inFlight)
+            {
+                first = !_inFlight.TryGetValue(key, out call!) || call.Abandoned;
+                if (first)
+                {
+                    call = new SharedCall();
+                    _inFlight[key] = call;
+                }
+
+                call.Waiters++;
+            }
+
+            if (first)
+            {
+                _ = CallSharedAsync(key, call, request);
+            }
+            else
             {
                 _total.Deduplicated();
-                var response = await shared.WaitAsync(cancellationToken);
-                return response with { Cached = true };
             }
 
             try
             {
-                // The first caller's cancellation must not fail the others that share its call.
-                var response = await CallWithRetriesAsync(request, CancellationToken.None);
+                var response = await call.Result.Task.WaitAsync(cancellationToken);
+                return first ? response : response with { Cached = true };
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                lock (_inFlight)
+                {
+                    if (--call.Waiters == 0 && !call.Result.Task.IsCompleted)
+                    {
+                        call.Abandoned = true;
+                        call.Stop.Cancel();
+                    }
+                }
+
+                return new LlmResponse(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
+            }
+        }
+
+        private async Task CallSharedAsync(UInt128 key, SharedCall call, LlmRequest request)
+        {
+            try
+            {
+                var response = await CallWithRetriesAsync(request, call.Stop.Token);
                 if (response.Ok)
                 {
                     _cache.Set(key, response);
                 }
 
-                mine.SetResult(response);
-                return response;
+                call.Result.TrySetResult(response);
+            }
+            catch (Exception ex)
+            {
+                call.Result.TrySetException(ex);
             }
             finally
             {
-                _inFlight.TryRemove(key, out _);
+                lock (_inFlight)
+                {
+                    if (_inFlight.TryGetValue(key, out var current) && current == call)
+                    {
+                        _inFlight.Remove(key);
+                    }
+                }
             }
+        }
+
+        /// <summary>A deterministic call shared by every caller that asked for it while it was in flight.</summary>
+        private sealed class SharedCall
+        {
+            public TaskCompletionSource<LlmResponse> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            /// <summary>Cancels the call, once every caller has given up on it.</summary>
+            public CancellationTokenSource Stop { get; } = new();
+
+            /// <summary>Callers waiting for it; guarded by the run's in-flight table.</summary>
+            public int Waiters { get; set; }
+
+            /// <summary>Every caller gave up: the call is being cancelled, so a newcomer must not join it.</summary>
+            public bool Abandoned { get; set; }
         }
 
         public LlmRunStats Stats(string silo)

@@ -48,4 +48,80 @@ public sealed class PoolCancellationTests(InferenceClusterFixture fixture) : ICl
         Assert.True(later.Ok, later.Error);
         Assert.Equal(2, server.Count);
     }
+
+    [Fact]
+    public async Task ADeduplicatedCallStopsWhenEveryCallerSharingItHasGivenUp()
+    {
+        await using var server = await FakeModelServer.StartAsync();
+        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Decide = (n, _) =>
+        {
+            if (n > 0)
+            {
+                return Behaviour.Answer;
+            }
+
+            firstArrived.TrySetResult();
+            return Behaviour.Slow;
+        };
+        using var pool = Pool();
+        var runId = Run();
+        var spec = Spec($"openai={server.BaseUri}v1/m?parallel=1");
+
+        // Three agents ask the same deterministic question: one call, shared. The server never answers it.
+        var cancels = Enumerable.Range(0, 3).Select(_ => new CancellationTokenSource()).ToArray();
+        var calls = cancels.Select(c => pool.CompleteAsync(runId, spec, Ask("the same question", temperature: 0), c.Token)).ToArray();
+        await firstArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, pool.Stats(runId, "s")!.Total.Deduplicated);
+
+        foreach (var cancel in cancels)
+        {
+            await cancel.CancelAsync();
+        }
+
+        var responses = await Task.WhenAll(calls).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(responses, r => Assert.Equal(LlmOutcome.Cancelled, r.Outcome));
+
+        // The server takes one call at a time: the same question again is answered only if the abandoned call let go of
+        // the server's one slot (before, it ran on with no caller until its 20 s timeout, and then was retried).
+        var again = await pool.CompleteAsync(runId, spec, Ask("the same question", temperature: 0), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(again.Ok, again.Error);
+        Assert.False(again.Cached);
+        Assert.Equal(2, server.Count);
+        foreach (var cancel in cancels)
+        {
+            cancel.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task OneCallerGivingUpDoesNotFailTheOthersSharingItsCall()
+    {
+        await using var server = await FakeModelServer.StartAsync();
+        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Decide = (n, _) =>
+        {
+            firstArrived.TrySetResult();
+            release.Task.Wait(TimeSpan.FromSeconds(30));
+            return Behaviour.Answer;
+        };
+        using var pool = Pool();
+        var runId = Run();
+        var spec = Spec($"openai={server.BaseUri}v1/m?parallel=1");
+
+        using var firstCaller = new CancellationTokenSource();
+        var first = pool.CompleteAsync(runId, spec, Ask("shared", temperature: 0), firstCaller.Token);
+        var others = Enumerable.Range(0, 2).Select(_ => pool.CompleteAsync(runId, spec, Ask("shared", temperature: 0), CancellationToken.None)).ToArray();
+        await firstArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The caller that started the call gives up; the call goes on for the two still waiting.
+        await firstCaller.CancelAsync();
+        Assert.Equal(LlmOutcome.Cancelled, (await first.WaitAsync(TimeSpan.FromSeconds(30))).Outcome);
+        release.SetResult();
+        var answers = await Task.WhenAll(others).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(answers, a => Assert.True(a.Ok, a.Error));
+        Assert.All(answers, a => Assert.Equal("42", a.Text));
+        Assert.Equal(1, server.Count);
+    }
 }
