@@ -108,8 +108,18 @@ internal static class InferenceBench
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
+
+        // The pool forgets a run as it ends; its simulated servers (one per address, shared by runs) stay. Take hold of
+        // them while the run is on, and read their counters after it.
+        var pool = silo.Services.GetRequiredService<InferencePool>();
+        IReadOnlyList<SimulatedChatClient?> used = [];
         while ((status = await simulation.GetStatusAsync()).State is SimulationState.Running or SimulationState.Pending)
         {
+            if (used.Count == 0)
+            {
+                used = pool.SimulatedServers(runId);
+            }
+
             if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
             {
                 lastReport = clock.Elapsed;
@@ -126,7 +136,12 @@ internal static class InferenceBench
         }
 
         var round = (await simulation.GetRoundsAsync(1))[0];
-        var servers = silo.Services.GetRequiredService<InferencePool>().SimulatedServers(runId).Select(s => s!.Snapshot()).ToArray();
+        if (used.Count != settings.Endpoints)
+        {
+            throw new InvalidOperationException($"the run ended before its {settings.Endpoints} simulated servers could be read (saw {used.Count})");
+        }
+
+        var servers = used.Select(s => s!.Snapshot()).ToArray();
         long calls = servers.Sum(s => s.Completed);
         var outputPerCall = (double)servers.Sum(s => s.OutputTokens) / calls;
         var uncachedPerCall = (double)servers.Sum(s => s.PromptTokens - s.CachedPromptTokens) / calls;
