@@ -13,6 +13,14 @@ public sealed class ConsoleCommandTests
     }
 
     [Fact]
+    public async Task AResourceServiceAddressThatIsNotOneIsNamedWithExitCode2()
+    {
+        var (code, _, error) = await Cli.InvokeAsync("console", "--urls", "http://127.0.0.1:0", "--resource-service", "localhost:5181");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("error: --resource-service: 'localhost:5181' is not an http:// or https:// address", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ABenchModeThatDoesNotExistIsNamedWithExitCode2()
     {
         var (code, _, error) = await Cli.InvokeAsync("bench", "console", "--mode", "sideways");
@@ -27,9 +35,10 @@ public sealed class ConsoleCommandTests
         var output = new SignallingWriter("AgentSwarm console: ", stop);
         var error = new StringWriter();
         var scenarios = Path.Combine(Path.GetTempPath(), "agentswarm-console-cli-" + Guid.NewGuid().ToString("N")[..8]);
-        var code = await AgentSwarmCommand.InvokeAsync(["console", "--urls", "http://127.0.0.1:0", "--scenarios", scenarios, "--runs", scenarios], output, error, stop.Token);
+        var code = await AgentSwarmCommand.InvokeAsync(["console", "--urls", "http://127.0.0.1:0", "--resource-service", "http://127.0.0.1:0", "--scenarios", scenarios, "--runs", scenarios], output, error, stop.Token);
         Assert.Equal(ExitCodes.Success, code);
         Assert.Matches(@"AgentSwarm console: http://127\.0\.0\.1:\d+/", output.ToString());
+        Assert.Matches(@"Aspire resource service: http://127\.0\.0\.1:\d+ \(give the Aspire dashboard Dashboard__ResourceServiceClient__Url=", output.ToString());
         Assert.Contains("AgentSwarm console is stopping", output.ToString(), StringComparison.Ordinal);
     }
 

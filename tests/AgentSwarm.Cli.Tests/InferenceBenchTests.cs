@@ -1,0 +1,26 @@
+using System.Text.Json;
+
+namespace AgentSwarm.Cli.Tests;
+
+/// <summary>`bench inference --workload efficiency`: an LLM round on simulated GPUs, set against their capacity.</summary>
+public sealed class InferenceBenchTests
+{
+    [Fact]
+    public async Task TheEfficiencyWorkloadReadsItsSimulatedServersAfterTheRunAndPrintsATableAndJson()
+    {
+        var (code, output, error) = await Cli.InvokeAsync("bench", "inference", "--workload", "efficiency", "--agents", "300", "--endpoints", "2");
+        Assert.True(code == 0, error);
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("| 300 | 2 x h100-llama3-8b |", StringComparison.Ordinal));
+
+        var line = output.Split('\n').Single(l => l.StartsWith("{\"bench\":\"inference\"", StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(line);
+        var efficiency = json.RootElement.GetProperty("efficiency");
+        Assert.Equal(300, efficiency.GetProperty("agents").GetInt32());
+
+        // Two calls per agent asked for; the deterministic extraction calls partly shared or cached, so at least one each reached a GPU.
+        Assert.InRange(efficiency.GetProperty("calls").GetInt64(), 300, 600);
+        Assert.Equal(2, efficiency.GetProperty("gpuClockSeconds").GetArrayLength());
+        Assert.InRange(efficiency.GetProperty("efficiency").GetDouble(), 0.0001, 1.5);
+        Assert.True(efficiency.GetProperty("cpuMicrosecondsPerCall").GetDouble() > 0);
+    }
+}
