@@ -14,18 +14,7 @@ public sealed class PoolCancellationTests(InferenceClusterFixture fixture) : ICl
     {
         await using var server = await FakeModelServer.StartAsync();
 
-        // The first request is never answered until the client hangs up; any later one is answered at once.
-        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Decide = (n, _) =>
-        {
-            if (n > 0)
-            {
-                return Behaviour.Answer;
-            }
-
-            firstArrived.TrySetResult();
-            return Behaviour.Slow;
-        };
+        var firstArrived = NeverAnswerTheFirst(server);
         var services = ((InProcessSiloHandle)fixture.Cluster.Silos[0]).ServiceProvider;
         var inference = services.GetRequiredService<InferenceClient>();
         var runId = Run();
@@ -53,17 +42,7 @@ public sealed class PoolCancellationTests(InferenceClusterFixture fixture) : ICl
     public async Task ADeduplicatedCallStopsWhenEveryCallerSharingItHasGivenUp()
     {
         await using var server = await FakeModelServer.StartAsync();
-        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        server.Decide = (n, _) =>
-        {
-            if (n > 0)
-            {
-                return Behaviour.Answer;
-            }
-
-            firstArrived.TrySetResult();
-            return Behaviour.Slow;
-        };
+        var firstArrived = NeverAnswerTheFirst(server);
         using var pool = Pool();
         var runId = Run();
         var spec = Spec($"openai={server.BaseUri}v1/m?parallel=1");
@@ -123,5 +102,22 @@ public sealed class PoolCancellationTests(InferenceClusterFixture fixture) : ICl
         Assert.All(answers, a => Assert.True(a.Ok, a.Error));
         Assert.All(answers, a => Assert.Equal("42", a.Text));
         Assert.Equal(1, server.Count);
+    }
+
+    /// <summary>The first request is never answered until the client hangs up; any later one is answered at once. The task: the first has arrived.</summary>
+    private static TaskCompletionSource NeverAnswerTheFirst(FakeModelServer server)
+    {
+        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Decide = (n, _) =>
+        {
+            if (n > 0)
+            {
+                return Behaviour.Answer;
+            }
+
+            firstArrived.TrySetResult();
+            return Behaviour.Slow;
+        };
+        return firstArrived;
     }
 }
