@@ -36,7 +36,7 @@ public static class ConsoleAccess
 
         foreach (var url in list)
         {
-            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri)
+            if (!Uri.TryCreate(Wildcards(url), UriKind.Absolute, out var uri)
                 || uri.Scheme is not ("http" or "https"))
             {
                 return $"'{url}' is not an http:// or https:// address with a host and port";
@@ -88,7 +88,7 @@ public static class ConsoleAccess
     /// </summary>
     public static void Listen(KestrelServerOptions kestrel, string url, Action<ListenOptions>? configure)
     {
-        var uri = new Uri(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
+        var uri = Address(url);
         void Configure(ListenOptions endpoint)
         {
             configure?.Invoke(endpoint);
@@ -118,6 +118,12 @@ public static class ConsoleAccess
             kestrel.ListenAnyIP(uri.Port, Configure);
         }
     }
+
+    /// <summary>An address as --urls writes it (checked by <see cref="Problem"/>), its wildcard hosts * and + read as 0.0.0.0.</summary>
+    public static Uri Address(string url) => new(Wildcards(url));
+
+    private static string Wildcards(string url) =>
+        url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal);
 
     private static bool IsLoopback(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && IsLoopbackHost(uri.Host);

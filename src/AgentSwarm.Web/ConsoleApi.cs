@@ -193,7 +193,7 @@ public static class ConsoleApi
         api.MapPost("/runs/{id}/report", async (string id, RunBoard board) =>
         {
             var log = board.FinishedLog(id, "report on");
-            var report = await ReadingLogAsync(id, () => RunReport.WriteAsync(log, Path.Combine(board.RunFolder(id), "report")));
+            var report = await RunBoard.ReadingLogAsync(id, () => RunReport.WriteAsync(log, Path.Combine(board.RunFolder(id), "report")));
             return Ok(new { id, tables = report.Tables.Select(t => new { t.Name, t.Rows }), charts = report.Charts.Select(c => Path.GetFileName(c)), files = Files(board, id) });
         });
         api.MapGet("/runs/{id}/files", (string id, RunBoard board) =>
@@ -240,19 +240,6 @@ public static class ConsoleApi
     }
 
     private static IResult Ok(object value) => Results.Json(value, RunBoard.Json);
-
-    /// <summary>Work on a run's log, a log that does not read turned into 422 naming the run.</summary>
-    private static async Task<T> ReadingLogAsync<T>(string id, Func<Task<T>> work)
-    {
-        try
-        {
-            return await work();
-        }
-        catch (LogFormatException ex)
-        {
-            throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
-        }
-    }
 
     private static (string Name, string Text) Source(LaunchRequest request, ScenarioLibrary library)
     {

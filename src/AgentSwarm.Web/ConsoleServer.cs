@@ -160,7 +160,7 @@ public sealed class ConsoleServer : IAsyncDisposable
         string? resourceAddress = null;
         if (resourceEndpoint?.IPEndPoint is { } bound)
         {
-            var given = new Uri(options.ResourceService!.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal));
+            var given = ConsoleAccess.Address(options.ResourceService!);
             resourceAddress = given.Port != 0 ? given.GetLeftPart(UriPartial.Authority) : $"{given.Scheme}://{bound}";
         }
 

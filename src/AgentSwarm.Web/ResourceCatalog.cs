@@ -184,23 +184,29 @@ public sealed class ResourceCatalog(RunBoard board, ScenarioLibrary library, ICl
         return (spec, file, problems);
     }
 
-    /// <summary>Takes an action on a resource. Start takes its checked inputs (see <see cref="CheckStart"/>).</summary>
-    public async Task<ActionOutcome> ExecuteAsync(string resource, string action, IReadOnlyDictionary<string, string?> inputs, CancellationToken cancellationToken)
+    /// <summary>The start action, with the run its inputs passed <see cref="CheckStart"/> with (checked once, not again here).</summary>
+    public ActionOutcome StartChecked(RunSpec spec, string file)
     {
         try
         {
-            if (resource == ConsoleName && action == Start)
-            {
-                var (spec, file, problems) = CheckStart(inputs);
-                if (spec is null)
-                {
-                    return new ActionOutcome(ActionResult.InvalidInputs, string.Join("; ", problems.Select(p => $"{p.Key}: {string.Join(", ", p.Value)}")));
-                }
+            var entry = board.Start(spec, file);
+            return new ActionOutcome(ActionResult.Succeeded, $"started run {entry.Id}: {spec.Agents:N0} agents, {spec.Rounds} rounds, seed {spec.Seed}");
+        }
+        catch (ConsoleProblem ex)
+        {
+            return new ActionOutcome(ActionResult.Failed, ex.Message);
+        }
+    }
 
-                var entry = board.Start(spec, file);
-                return new ActionOutcome(ActionResult.Succeeded, $"started run {entry.Id}: {spec.Agents:N0} agents, {spec.Rounds} rounds, seed {spec.Seed}");
-            }
+    /// <summary>Problems of the start action's inputs as one line, each named by its input.</summary>
+    public static string Describe(IReadOnlyDictionary<string, string[]> problems) =>
+        string.Join("; ", problems.Select(p => $"{p.Key}: {string.Join(", ", p.Value)}"));
 
+    /// <summary>Takes an action on a run (cancel, resume, replay); the start action is <see cref="StartChecked"/>.</summary>
+    public async Task<ActionOutcome> ExecuteAsync(string resource, string action, CancellationToken cancellationToken)
+    {
+        try
+        {
             if (!resource.StartsWith(RunPrefix, StringComparison.Ordinal))
             {
                 return new ActionOutcome(ActionResult.Failed, $"'{resource}' has no action '{action}'");

@@ -251,9 +251,15 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     public async Task<ReplayResult> VerifyAsync(string id, CancellationToken cancellationToken)
     {
         var log = FinishedLog(id, "verify");
+        return await ReadingLogAsync(id, () => LogReplay.RunAsync(client, services, log, null, verify: true, fromRecords: false, new RunCallbacks(), cancellationToken));
+    }
+
+    /// <summary>Work on a run's log, a log that does not read turned into 422 naming the run.</summary>
+    internal static async Task<T> ReadingLogAsync<T>(string id, Func<Task<T>> work)
+    {
         try
         {
-            return await LogReplay.RunAsync(client, services, log, null, verify: true, fromRecords: false, new RunCallbacks(), cancellationToken);
+            return await work();
         }
         catch (LogFormatException ex)
         {

@@ -149,38 +149,42 @@ public sealed class DashboardResourceService(ResourceCatalog catalog, DashboardD
 
     public override async Task<ResourceCommandResponse> ExecuteResourceCommand(ResourceCommandRequest request, ServerCallContext context)
     {
-        var inputs = request.Arguments.ToDictionary(a => a.Key, a => Text(a.Value), StringComparer.Ordinal);
-        if (request.ResourceName == ResourceCatalog.ConsoleName && request.CommandName == ResourceCatalog.Start)
+        if (request.ResourceName != ResourceCatalog.ConsoleName || request.CommandName != ResourceCatalog.Start)
         {
-            var problems = inputs.Count == 0 ? null : catalog.CheckStart(inputs).Problems;
-            if (problems is not { Count: 0 })
+            return Answer(await catalog.ExecuteAsync(request.ResourceName, request.CommandName, context.CancellationToken));
+        }
+
+        var inputs = request.Arguments.ToDictionary(a => a.Key, a => Text(a.Value), StringComparer.Ordinal);
+        var start = inputs.Count == 0 ? default : catalog.CheckStart(inputs);
+        if (start.Spec is null)
+        {
+            if (request.NonInteractive)
             {
-                if (request.NonInteractive)
-                {
-                    return Answer(new ActionOutcome(ActionResult.InvalidInputs, problems is null
-                        ? "give the arguments file (and optionally agents, rounds, seed)"
-                        : string.Join("; ", problems.Select(p => $"{p.Key}: {string.Join(", ", p.Value)}"))));
-                }
+                return Answer(new ActionOutcome(ActionResult.InvalidInputs, start.Problems is null
+                    ? "give the arguments file (and optionally agents, rounds, seed)"
+                    : ResourceCatalog.Describe(start.Problems)));
+            }
 
-                // Ask in the dashboard's dialog, showing what was given and what was wrong with it.
-                var answered = await dialogs.AskAsync(
-                    "Start a scenario",
-                    "Launch a scenario file from the console's folder. Empty agents, rounds or seed keep the file's.",
-                    catalog.StartInputs(),
-                    inputs,
-                    problems ?? new Dictionary<string, string[]>(),
-                    values => catalog.CheckStart(values).Problems,
-                    context.CancellationToken);
-                if (answered is null)
+            // Ask in the dashboard's dialog, showing what was given and what was wrong with it; the last check's run starts.
+            var answered = await dialogs.AskAsync(
+                "Start a scenario",
+                "Launch a scenario file from the console's folder. Empty agents, rounds or seed keep the file's.",
+                catalog.StartInputs(),
+                inputs,
+                start.Problems ?? new Dictionary<string, string[]>(),
+                values =>
                 {
-                    return new ResourceCommandResponse { Kind = ResourceCommandResponseKind.Cancelled, Message = "the dialog was dismissed: nothing started" };
-                }
-
-                inputs = answered;
+                    start = catalog.CheckStart(values);
+                    return start.Problems;
+                },
+                context.CancellationToken);
+            if (answered is null)
+            {
+                return new ResourceCommandResponse { Kind = ResourceCommandResponseKind.Cancelled, Message = "the dialog was dismissed: nothing started" };
             }
         }
 
-        return Answer(await catalog.ExecuteAsync(request.ResourceName, request.CommandName, inputs, context.CancellationToken));
+        return Answer(catalog.StartChecked(start.Spec!, start.Name!));
     }
 
     public override async Task WatchInteractions(IAsyncStreamReader<WatchInteractionsRequestUpdate> requestStream, IServerStreamWriter<WatchInteractionsResponseUpdate> responseStream, ServerCallContext context)
