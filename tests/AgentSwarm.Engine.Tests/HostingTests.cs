@@ -125,4 +125,18 @@ public sealed class HostingTests(OneSiloFixture fixture)
 
         Assert.Throws<ArgumentOutOfRangeException>(() => spec.PartitionOf(agents));
     }
+
+    [Fact]
+    public async Task APartitionActivatedWithoutItsAgentsReportsALossTheRunRecoversFrom()
+    {
+        // What a surviving silo sees after a kill -9: the controller's progress poll (or the step itself) activates a
+        // partition afresh, with none of its agents. Stepping it must say "state lost" (the controller rolls back to
+        // its checkpoint), not fail the run as a fault.
+        var partition = fixture.Client.GetGrain<IPartitionGrain>(3, "never-set-up-" + Guid.NewGuid().ToString("N"));
+        Assert.Equal(0, await partition.GetProgressAsync());
+        var context = new RoundContext("never-set-up", 5, 1, GuessTwoThirdsScenario.ScenarioName, GuessTwoThirdsConfig.Default, PolicySpec.Heuristic, null, 100, 10);
+        var lost = await Assert.ThrowsAsync<AgentStateLostException>(() => partition.StepAsync(context, CancellationToken.None));
+        Assert.Contains("partition 3", lost.Message);
+        Assert.Contains("re-activated without its agents in round 5", lost.Message);
+    }
 }

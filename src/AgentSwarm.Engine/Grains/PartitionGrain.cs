@@ -238,7 +238,11 @@ internal sealed partial class PartitionGrain(
 
     public async Task<PartitionStepResult> StepAsync(RoundContext context, CancellationToken cancellationToken)
     {
-        var setup = _setup ?? throw new InvalidOperationException("partition stepped before it was initialised");
+        // Without its set-up this activation is a new one: the silo that held the partition's agents was lost and
+        // something (a progress poll, this step) activated it again, empty. That is a silo loss the controller
+        // recovers from its checkpoint, not a fault of the run.
+        var setup = _setup ?? throw new AgentStateLostException(
+            $"partition {this.GetPrimaryKeyLong(out var runId)} of run {runId} was re-activated without its agents in round {context.Round}: restore the run from a checkpoint");
         using var activity = ActivityContext.TryParse(context.TraceParent, null, out var parent)
             ? AgentSwarmTelemetry.Source.StartActivity("agentswarm.partition.step", ActivityKind.Internal, parent)
             : AgentSwarmTelemetry.Source.StartActivity("agentswarm.partition.step");
