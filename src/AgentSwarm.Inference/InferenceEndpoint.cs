@@ -1,20 +1,15 @@
-using System.Text.Json;
-using AgentSwarm.Abstractions;
 using AgentSwarm.Inference.Simulated;
 using Microsoft.Extensions.AI;
 
 namespace AgentSwarm.Inference;
 
-/// <summary>What one attempt returned: the text and the token counts the server reported.</summary>
-internal readonly record struct EndpointAnswer(string Text, int PromptTokens, int CachedPromptTokens, int OutputTokens);
-
 /// <summary>
-/// One model server as this silo sees it: its client, a gate of <see cref="EndpointAddress.Parallel"/> concurrent calls
-/// (callers beyond it queue), and a circuit breaker. Shared by every run on the silo that names the same address.
+/// One model server as this silo sees it, shared by every run on the silo that names the same address: its client, the
+/// state of its gate of <see cref="EndpointAddress.Parallel"/> concurrent calls (callers beyond it queue) and of its
+/// circuit breaker. The work is done by each run's pipeline stages (Pipeline/), which hold this state here.
 /// </summary>
 internal sealed class InferenceEndpoint : IDisposable
 {
-    private readonly IChatClient _client;
     private readonly PriorityGate _gate;
     private readonly TimeProvider _time;
     private readonly InferenceOptions _options;
@@ -28,7 +23,7 @@ internal sealed class InferenceEndpoint : IDisposable
     public InferenceEndpoint(EndpointAddress address, IChatClient client, TimeProvider time, InferenceOptions options)
     {
         Address = address;
-        _client = client;
+        Client = client;
         Simulated = client.GetService<SimulatedChatClient>();
         _time = time;
         _options = options;
@@ -37,6 +32,9 @@ internal sealed class InferenceEndpoint : IDisposable
     }
 
     public EndpointAddress Address { get; }
+
+    /// <summary>The server's own client (OllamaSharp, OpenAI, simulated).</summary>
+    public IChatClient Client { get; }
 
     /// <summary>Identity for rendezvous hashing: stable across silos and restarts.</summary>
     public ulong Hash { get; }
@@ -74,7 +72,8 @@ internal sealed class InferenceEndpoint : IDisposable
         }
     }
 
-    public async Task<EndpointAnswer> CallAsync(LlmRequest request, LlmSpec spec, CancellationToken cancellationToken)
+    /// <summary>A call is about to go here: when the circuit is open, this is the trial call that may close it.</summary>
+    public void Entering()
     {
         lock (_breakerLock)
         {
@@ -83,11 +82,27 @@ internal sealed class InferenceEndpoint : IDisposable
                 _trialInFlight = true;
             }
         }
+    }
 
+    /// <summary>Waits for one of the endpoint's slots (queued meanwhile); <paramref name="priority"/> above 0 goes ahead of first calls.</summary>
+    public Task EnterAsync(int priority, CancellationToken cancellationToken)
+    {
+        var slot = _gate.WaitAsync(priority, cancellationToken);
+        if (slot.IsCompletedSuccessfully)
+        {
+            Interlocked.Increment(ref _inFlight);
+            return Task.CompletedTask;
+        }
+
+        return QueuedAsync(slot);
+    }
+
+    private async Task QueuedAsync(Task slot)
+    {
         Interlocked.Increment(ref _queued);
         try
         {
-            await _gate.WaitAsync(request.Priority, cancellationToken);
+            await slot;
         }
         finally
         {
@@ -95,37 +110,13 @@ internal sealed class InferenceEndpoint : IDisposable
         }
 
         Interlocked.Increment(ref _inFlight);
-        try
-        {
-            using var timeout = new CancellationTokenSource(spec.EffectiveTimeout, _time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            var messages = ToChatMessages(request.Messages);
-            var options = ToChatOptions(request);
-            ChatResponse response;
-            try
-            {
-                response = Address.Stream
-                    ? await _client.GetStreamingResponseAsync(messages, options, linked.Token).ToChatResponseAsync(linked.Token)
-                    : await _client.GetResponseAsync(messages, options, linked.Token);
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"no answer within {spec.EffectiveTimeout.TotalSeconds:0.###} s");
-            }
+    }
 
-            var usage = response.Usage;
-            var text = response.Text ?? string.Empty;
-            return new EndpointAnswer(
-                text,
-                (int)(usage?.InputTokenCount ?? 0),
-                (int)(usage?.CachedInputTokenCount ?? 0),
-                (int)(usage?.OutputTokenCount ?? 0));
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _inFlight);
-            _gate.Release();
-        }
+    /// <summary>Gives back the slot <see cref="EnterAsync"/> took.</summary>
+    public void Leave()
+    {
+        Interlocked.Decrement(ref _inFlight);
+        _gate.Release();
     }
 
     public void Succeeded()
@@ -153,46 +144,6 @@ internal sealed class InferenceEndpoint : IDisposable
 
     public void Dispose()
     {
-        _client.Dispose();
-    }
-
-    private static List<ChatMessage> ToChatMessages(LlmMessage[] messages)
-    {
-        var list = new List<ChatMessage>(messages.Length);
-        foreach (var message in messages)
-        {
-            var role = message.Role switch
-            {
-                LlmRole.System => ChatRole.System,
-                LlmRole.Assistant => ChatRole.Assistant,
-                _ => ChatRole.User,
-            };
-            list.Add(new ChatMessage(role, message.Text));
-        }
-
-        return list;
-    }
-
-    private ChatOptions ToChatOptions(LlmRequest request)
-    {
-        var options = new ChatOptions
-        {
-            ModelId = Address.Model,
-            Temperature = (float)request.Temperature,
-            MaxOutputTokens = request.MaxOutputTokens > 0 ? request.MaxOutputTokens : null,
-        };
-        if (request.JsonSchema is not null)
-        {
-            using var schema = JsonDocument.Parse(request.JsonSchema);
-            options.ResponseFormat = ChatResponseFormat.ForJsonSchema(schema.RootElement.Clone(), "answer");
-        }
-
-        if (Address.Kind == BackendKind.Simulated)
-        {
-            options.AdditionalProperties = new() { [SimulatedChatClient.RequestProperty] = request };
-        }
-
-        BackendFactory.AddBackendOptions(Address, options);
-        return options;
+        Client.Dispose();
     }
 }

@@ -31,6 +31,14 @@ internal sealed class LlmCounters(bool report = false)
 
     public void Retry() => Interlocked.Increment(ref _retries);
 
+    public void Retry(int count)
+    {
+        if (count > 0)
+        {
+            Interlocked.Add(ref _retries, count);
+        }
+    }
+
     public void Fail()
     {
         Interlocked.Increment(ref _failed);
