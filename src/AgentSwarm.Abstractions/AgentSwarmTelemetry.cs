@@ -5,8 +5,8 @@ namespace AgentSwarm.Abstractions;
 
 /// <summary>
 /// AgentSwarm's OpenTelemetry instruments: the <c>AgentSwarm</c> activity source (a span per run, round and partition
-/// step; LLM calls are spans of M.E.AI's OpenTelemetryChatClient under the same source, with the GenAI semantic
-/// conventions) and the <c>AgentSwarm</c> meter. They cost nothing until a listener (the OTLP exporter) subscribes.
+/// step, and per LLM call one <c>agentswarm.llm.request</c> span with M.E.AI's OpenTelemetryChatClient spans of each
+/// attempt beneath it, with the GenAI semantic conventions) and the <c>AgentSwarm</c> meter. They cost nothing until a listener (the OTLP exporter) subscribes.
 /// </summary>
 public static class AgentSwarmTelemetry
 {

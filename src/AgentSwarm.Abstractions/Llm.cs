@@ -25,6 +25,9 @@ public sealed record LlmHint(string Task, int Agent, int Round, double[] Values,
 /// <param name="JsonSchema">When set, the answer must be a JSON object of this schema (structured output).</param>
 /// <param name="Priority">0 for an agent's first call of a turn; above 0 for follow-up calls, which the pool serves
 /// first so turns finish as the round goes. Not part of the cache key.</param>
+/// <param name="TraceParent">The W3C trace parent of the agent's step (set by the inference client when the step is
+/// traced), so the call's spans join the run's trace although calls travel to the pool in shared batches. Not part of
+/// the cache key.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.llm-request")]
 public sealed record LlmRequest(
     LlmMessage[] Messages,
@@ -32,7 +35,8 @@ public sealed record LlmRequest(
     int MaxOutputTokens,
     string? JsonSchema = null,
     LlmHint? Hint = null,
-    int Priority = 0);
+    int Priority = 0,
+    string? TraceParent = null);
 
 public enum LlmOutcome : byte
 {

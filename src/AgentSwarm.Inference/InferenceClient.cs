@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Engine.Llm;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,13 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
 
         public async ValueTask<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
         {
+            // Calls leave in batches shared by many agents, so the step's trace goes with each call, not with the batch.
+            // Activity.Current is set only while someone listens to AgentSwarm's traces: no cost otherwise.
+            if (request.TraceParent is null && Activity.Current is { IdFormat: ActivityIdFormat.W3C } step)
+            {
+                request = request with { TraceParent = step.Id };
+            }
+
             try
             {
                 await owner._outstanding.WaitAsync(cancellationToken);

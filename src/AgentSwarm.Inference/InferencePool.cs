@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Inference.Pipeline;
@@ -144,6 +145,12 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
 
         public async Task<LlmResponse> CompleteAsync(LlmRequest request, CancellationToken cancellationToken)
         {
+            // The call's own span, under the agent's step (it came in a batch shared with other agents): from the queue
+            // to the answer, with M.E.AI's GenAI span of each attempt beneath it.
+            using var activity = request.TraceParent is { } traceParent && ActivityContext.TryParse(traceParent, null, out var parent)
+                ? AgentSwarmTelemetry.Source.StartActivity("agentswarm.llm.request", ActivityKind.Internal, parent)
+                : null;
+            activity?.SetTag("agentswarm.run.id", _runId).SetTag("agentswarm.agent", request.Hint?.Agent).SetTag("gen_ai.request.temperature", request.Temperature);
             try
             {
                 var response = await _pipeline.GetResponseAsync(new LlmChatMessages(request.Messages), Options(request), cancellationToken);
@@ -153,6 +160,8 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
                 {
                     LogCall(_logger, _runId, endpoint, request.Messages[^1].Text, text);
                 }
+
+                activity?.SetTag("agentswarm.llm.endpoint", endpoint).SetTag("agentswarm.llm.served", CallMetadata.Get<string?>(response, CallMetadata.Served, null));
 
                 return new LlmResponse(
                     LlmOutcome.Ok,
@@ -167,6 +176,7 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
             }
             catch (LlmCallFailedException failed)
             {
+                activity?.SetStatus(ActivityStatusCode.Error, failed.Message);
                 return new LlmResponse(LlmOutcome.Failed, null, failed.Message, 0, 0, failed.Endpoint, failed.LatencyMs, failed.Retries, failed.Shared);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

@@ -63,9 +63,15 @@ public sealed class TelemetryTests
             Assert.All(rounds, r => Assert.Equal(run.TraceId, r.TraceId));
             Assert.Contains(receiver.Spans, s => s.Name == "agentswarm.partition.step" && s.TraceId == run.TraceId);
 
-            // LLM calls travel in the inference client's batches, which many agents share: their spans start traces of their own.
+            // LLM calls travel in the inference client's batches, which many agents share; each carries its agent's step,
+            // so every call's span (the pool's, and M.E.AI's GenAI span beneath it) is in the run's trace.
             var calls = receiver.Spans.Where(s => s.Name.StartsWith("chat ", StringComparison.Ordinal)).ToList();
             Assert.Equal(160, calls.Count); // answer, then extract: two calls an agent a round, as AgentScope
+            Assert.All(calls, c => Assert.Equal(run.TraceId, c.TraceId));
+            var requests = receiver.Spans.Where(s => s.Name == "agentswarm.llm.request").ToList();
+            Assert.Equal(160, requests.Count);
+            Assert.All(requests, r => Assert.Equal(run.TraceId, r.TraceId));
+            Assert.All(requests, r => Assert.Equal(id, Attribute(r, "agentswarm.run.id")));
             Assert.All(calls, c =>
             {
                 Assert.Equal("chat", Attribute(c, "gen_ai.operation.name"));
