@@ -86,10 +86,8 @@ internal static class CallMetadata
 
     public const string Shared = "shared";
 
-    public static T Get<T>(AdditionalPropertiesDictionary? properties, string key, T fallback) =>
-        properties is not null && properties.TryGetValue(key, out var value) && value is T typed ? typed : fallback;
-
-    public static T Get<T>(ChatResponse response, string key, T fallback) => Get(response.AdditionalProperties, key, fallback);
+    public static T Get<T>(ChatResponse response, string key, T fallback) =>
+        response.AdditionalProperties is { } properties && properties.TryGetValue(key, out var value) && value is T typed ? typed : fallback;
 
     public static void Set(ChatResponse response, string key, object value) => (response.AdditionalProperties ??= [])[key] = value;
 

@@ -12,18 +12,6 @@ internal sealed class DeduplicatingChatClient(IChatClient inner, Action? joined 
 {
     private readonly Dictionary<UInt128, SharedCall> _inFlight = [];
 
-    /// <summary>Calls in flight that others may join.</summary>
-    public int InFlight
-    {
-        get
-        {
-            lock (_inFlight)
-            {
-                return _inFlight.Count;
-            }
-        }
-    }
-
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         ChatKey.Deterministic(options) ? SharedAsync(messages, options, cancellationToken) : base.GetResponseAsync(messages, options, cancellationToken);
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using AgentSwarm.Abstractions;
 using Microsoft.Extensions.AI;
 
@@ -17,8 +16,6 @@ internal sealed class EndpointRoutingChatClient(RoutedEndpoint[] endpoints, stri
 {
     private int _roundRobin = -1;
 
-    public IReadOnlyList<RoutedEndpoint> Endpoints => endpoints;
-
     /// <summary>Not an async stage of its own: the chosen endpoint's stages name it in the answer or the failure.</summary>
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -28,15 +25,9 @@ internal sealed class EndpointRoutingChatClient(RoutedEndpoint[] endpoints, stri
             : endpoints[index].Client.GetResponseAsync(messages, options, cancellationToken);
     }
 
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
-        {
-            yield return update;
-        }
-    }
+    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        PoolChatClient.AsUpdates(token => GetResponseAsync(messages, options, token), cancellationToken);
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;

@@ -10,11 +10,15 @@ namespace AgentSwarm.Inference.Pipeline;
 /// </summary>
 internal abstract class PoolChatClient(IChatClient inner) : DelegatingChatClient(inner)
 {
-    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        AsUpdates(token => GetResponseAsync(messages, options, token), cancellationToken);
+
+    /// <summary>A whole response, asked for when the caller starts reading, as the updates a streaming caller reads.</summary>
+    public static async IAsyncEnumerable<ChatResponseUpdate> AsUpdates(
+        Func<CancellationToken, Task<ChatResponse>> answer, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken);
-        foreach (var update in response.ToChatResponseUpdates())
+        foreach (var update in (await answer(cancellationToken)).ToChatResponseUpdates())
         {
             yield return update;
         }

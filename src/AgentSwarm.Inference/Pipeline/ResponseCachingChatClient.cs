@@ -15,17 +15,6 @@ internal sealed class ResponseCachingChatClient(IChatClient inner, int capacity)
     private readonly LinkedList<(string Key, ChatResponse Value)> _lru = new();
     private readonly Lock _lock = new();
 
-    public int Count
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _entries.Count;
-            }
-        }
-    }
-
     /// <summary>Calls that are not cached pass straight by, without the base class's await.</summary>
     public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         EnableCaching(messages, options) ? base.GetResponseAsync(messages, options, cancellationToken) : InnerClient.GetResponseAsync(messages, options, cancellationToken);
