@@ -159,11 +159,13 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
             }
             catch (Exception exception)
             {
-                // The pool answers failures as values; an exception here is the grain call itself failing (a silo lost, say).
-                var failure = LlmResponse.Failure($"inference pool unreachable: {exception.GetType().Name}: {exception.Message}");
+                // The pool answers the model's failures as values; an exception here is the grain call itself failing (a
+                // silo lost, say). It is no answer of the model, so it must not become one: an agent that took it for a
+                // failed call would decide differently than an undisturbed run, and a recovery would replay that from the
+                // log. The agents' step fails with it instead, and the controller rolls the run back as for any lost silo.
                 foreach (var pending in batch)
                 {
-                    pending.Done.TrySetResult(failure);
+                    pending.Done.TrySetException(exception);
                 }
             }
             finally
