@@ -87,16 +87,28 @@ internal static class AgentSwarmCommand
             command.Add(ResourceService);
         }
 
-        public Web.ConsoleOptions Read(ParseResult parse, bool cluster, string? defaultRuns = null)
+        /// <summary>
+        /// The options given, as the configuration keys they stand for (<see cref="Web.ConsoleOptions.Section"/>): they
+        /// override appsettings.json and environment variables; what is not given comes from those.
+        /// </summary>
+        public List<KeyValuePair<string, string?>> Read(ParseResult parse)
         {
-            var options = new Web.ConsoleOptions { Cluster = cluster };
-            options.Urls = parse.GetValue(Urls) ?? options.Urls;
-            options.Token = parse.GetValue(Token) is { Length: > 0 } token ? token : null;
-            options.Scenarios = parse.GetValue(Scenarios) ?? options.Scenarios;
-            options.Runs = parse.GetValue(Runs) ?? defaultRuns ?? options.Runs;
-            options.OrleansDashboard = parse.GetValue(OrleansDashboard);
-            options.ResourceService = parse.GetValue(ResourceService) is { Length: > 0 } resourceService ? resourceService : null;
-            return options;
+            var settings = new List<KeyValuePair<string, string?>>();
+            Add(nameof(Web.ConsoleOptions.Urls), parse.GetValue(Urls));
+            Add(nameof(Web.ConsoleOptions.Token), parse.GetValue(Token));
+            Add(nameof(Web.ConsoleOptions.Scenarios), parse.GetValue(Scenarios));
+            Add(nameof(Web.ConsoleOptions.Runs), parse.GetValue(Runs));
+            Add(nameof(Web.ConsoleOptions.ResourceService), parse.GetValue(ResourceService));
+            Add(nameof(Web.ConsoleOptions.OrleansDashboard), parse.GetValue(OrleansDashboard) ? "true" : null);
+            return settings;
+
+            void Add(string setting, string? value)
+            {
+                if (value is { Length: > 0 })
+                {
+                    settings.Add(new(Web.ConsoleOptions.Key(setting), value));
+                }
+            }
         }
     }
 
@@ -109,7 +121,7 @@ internal static class AgentSwarmCommand
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (settings, defaults) = EmbeddedSilo.Configuration(parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning);
-            return await ConsoleCommand.ExecuteAsync(settings, defaults, web.Read(parse, cluster: false), output, error, cancellationToken);
+            return await ConsoleCommand.ExecuteAsync(settings with { More = web.Read(parse) }, defaults, cluster: false, output, error, cancellationToken);
         });
         return command;
     }
@@ -253,11 +265,7 @@ internal static class AgentSwarmCommand
                 CheckpointEvery = parse.GetValue(checkpointEvery),
                 LogLevel = parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
             };
-            Engine.SiloRoles.TryParse(settings.Roles ?? string.Join(',', Engine.SiloRoles.Default), out var roleList);
-            var console = roleList.Contains(Engine.SiloRoles.Console)
-                ? web.Read(parse, cluster: true, defaultRuns: settings.LogRoot)
-                : null;
-            return await ClusterCommands.SiloAsync(settings, console, output, error, cancellationToken);
+            return await ClusterCommands.SiloAsync(settings with { More = web.Read(parse) }, output, error, cancellationToken);
         });
         return command;
     }

@@ -10,18 +10,23 @@ namespace AgentSwarm.Cli;
 internal static class ClusterCommands
 {
     /// <summary>Runs a silo until SIGTERM or Ctrl+C, then leaves the cluster gracefully (deactivating what it holds).</summary>
-    public static async Task<int> SiloAsync(SiloSettings settings, Web.ConsoleOptions? console, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    public static async Task<int> SiloAsync(SiloSettings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
-        if (console is not null)
+        var builder = AgentSwarmHost.CreateSiloBuilder(settings);
+        Engine.SiloRoles.TryParse(builder.Configuration[HostKeys.Roles] ?? string.Join(',', Engine.SiloRoles.Default), out var roles);
+        if (roles.Contains(Engine.SiloRoles.Console))
         {
-            // The console role: the same silo on ASP.NET Core, serving the web console for the whole cluster.
-            return await ConsoleCommand.ExecuteAsync(settings, null, console, output, error, cancellationToken);
+            // The console role: the same silo on ASP.NET Core, serving the web console for the whole cluster. Its runs'
+            // results go beside their logs unless the console's settings say otherwise.
+            var logRoot = builder.Configuration[$"{Engine.EngineOptions.Section}:{nameof(Engine.EngineOptions.LogRoot)}"];
+            var defaults = logRoot is null ? null : new Dictionary<string, string?> { [Web.ConsoleOptions.Key(nameof(Web.ConsoleOptions.Runs))] = Path.GetFullPath(logRoot) };
+            return await ConsoleCommand.ExecuteAsync(settings, defaults, cluster: true, output, error, cancellationToken);
         }
 
         IHost host;
         try
         {
-            host = AgentSwarmHost.CreateSiloBuilder(settings).Build();
+            host = builder.Build();
             await host.StartAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -10,12 +10,16 @@ namespace AgentSwarm.Cli;
 /// </summary>
 internal static class ConsoleCommand
 {
-    public static async Task<int> ExecuteAsync(SiloSettings settings, IReadOnlyDictionary<string, string?>? defaults, ConsoleOptions options, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Serves the console with the settings in the silo's configuration (<see cref="ConsoleOptions.Section"/>), the
+    /// command line's (<see cref="SiloSettings.More"/>) over them, until Ctrl+C or SIGTERM.
+    /// </summary>
+    public static async Task<int> ExecuteAsync(SiloSettings settings, IReadOnlyDictionary<string, string?>? defaults, bool cluster, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
         ConsoleServer server;
         try
         {
-            server = await ConsoleServer.StartAsync(settings, options, defaults, cancellationToken);
+            server = await ConsoleServer.StartAsync(settings, cluster, defaults, cancellationToken);
         }
         catch (ConsoleProblem problem)
         {
@@ -24,7 +28,7 @@ internal static class ConsoleCommand
         }
         catch (IOException ex)
         {
-            await error.WriteLineAsync($"error: --urls: cannot listen on {options.Urls}: {ex.Message}");
+            await error.WriteLineAsync($"error: --urls: cannot listen: {ex.Message}");
             return ExitCodes.Failed;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -33,6 +37,7 @@ internal static class ConsoleCommand
             return ExitCodes.Failed;
         }
 
+        var options = server.Options;
         await using (server)
         {
             await output.WriteLineAsync($"AgentSwarm console: {server.Link}");

@@ -41,6 +41,12 @@ public sealed record SiloSettings
     /// <summary>Where appsettings.json is looked for (default: the working folder).</summary>
     public string? ContentRoot { get; init; }
 
+    /// <summary>
+    /// Further configuration keys the command line sets, over appsettings.json and environment variables as the
+    /// settings above are (the web console's <c>AgentSwarm:Console:*</c>, say).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string?>> More { get; init; } = [];
+
     /// <summary>The configuration keys these settings set; null settings set none.</summary>
     public IEnumerable<KeyValuePair<string, string?>> Overrides()
     {
@@ -66,6 +72,11 @@ public sealed record SiloSettings
         Add(HostKeys.PrimarySiloPort, PrimarySiloPort?.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Add($"{EngineOptions.Section}:{nameof(EngineOptions.LogRoot)}", LogRoot);
         Add($"{EngineOptions.Section}:{nameof(EngineOptions.CheckpointEvery)}", CheckpointEvery?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (key, value) in More)
+        {
+            Add(key, value);
+        }
+
         return values;
 
         void Add(string key, string? value)

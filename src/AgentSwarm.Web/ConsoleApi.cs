@@ -95,6 +95,8 @@ public static class ConsoleApi
             });
         });
         api.MapGet("/runs/{id}/rounds", (string id, RunBoard board) => Ok(board.Rounds(id)));
+        api.MapGet("/runs/{id}/rounds/{round:int}/agents", (string id, int round, int? bin, int? limit, RunBoard board, Orleans.Serialization.Serializer serializer, AgentSwarm.Engine.Scenarios.ScenarioCatalog scenarios) =>
+            Ok(AgentsInBin(id, round, bin, limit ?? 200, board, serializer, scenarios)));
         api.MapGet("/runs/{id}/events", async (string id, RunBoard board, HttpContext context) =>
         {
             var events = board.Watch(id, context.RequestAborted);
@@ -222,6 +224,60 @@ public static class ConsoleApi
     }
 
     /// <summary>Turns a <see cref="ConsoleProblem"/> (and a body that is not JSON) into its status and <c>{"error": ...}</c>.</summary>
+    /// <summary>
+    /// The agents whose answer in a finished round counts in one bar of the round's histogram, as the scenario counts it
+    /// (<see cref="AgentSwarm.Engine.Scenarios.IScenario.HistogramBin"/>), read from the run's log: how many, and the
+    /// first <paramref name="limit"/> by index with their answers.
+    /// </summary>
+    private static object AgentsInBin(string id, int round, int? bin, int limit, RunBoard board, Orleans.Serialization.Serializer serializer, AgentSwarm.Engine.Scenarios.ScenarioCatalog scenarios)
+    {
+        board.Get(id);
+        if (bin is not >= 0)
+        {
+            throw new ConsoleProblem(400, "bin: give the histogram bar, 0 or more (?bin=N)");
+        }
+
+        if (limit is < 1 or > 10_000)
+        {
+            throw new ConsoleProblem(400, $"limit must be in 1..10000 (got {limit})");
+        }
+
+        var log = board.OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log: its agents' answers were not recorded");
+        try
+        {
+            if (round < 1 || round > log.LastCompleteRound)
+            {
+                throw new ConsoleProblem(400, $"round {round} of run '{id}' is not finished in its log (rounds 1..{log.LastCompleteRound})");
+            }
+
+            var spec = RecordedRounds.Spec(log, serializer);
+            var scenario = scenarios.Get(spec.Scenario);
+            var matches = new List<(int Agent, double Number)>();
+            foreach (var record in log.PartitionRounds(round))
+            {
+                if (record.Round != round)
+                {
+                    continue;
+                }
+
+                for (var i = 0; i < record.Numbers.Length; i++)
+                {
+                    if (scenario.HistogramBin(spec.Config, new AgentAction(record.Numbers[i], record.Texts?[i])) == bin)
+                    {
+                        matches.Add((record.First + i, record.Numbers[i]));
+                    }
+                }
+            }
+
+            matches.Sort();
+            return new { run = id, round, bin, count = matches.Count, agents = matches.Take(limit).Select(m => new { agent = m.Agent, number = m.Number }) };
+        }
+        catch (LogFormatException ex)
+        {
+            throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
+        }
+    }
+
     public static async Task HandleProblemsAsync(HttpContext context, Func<Task> next)
     {
         try

@@ -1,8 +1,47 @@
+using Microsoft.Extensions.Configuration;
+
 namespace AgentSwarm.Web;
 
-/// <summary>The web console's settings, as `agentswarm console` and `agentswarm silo` set them from their options.</summary>
+/// <summary>
+/// The web console's settings: the <c>AgentSwarm:Console</c> section of the silo's configuration (appsettings.json,
+/// environment variables such as <c>AgentSwarm__Console__Token</c>), over which `agentswarm console` and `agentswarm
+/// silo` lay their command-line options.
+/// </summary>
 public sealed class ConsoleOptions
 {
+    /// <summary>The configuration section the console reads.</summary>
+    public const string Section = "AgentSwarm:Console";
+
+    /// <summary>The configuration key of a setting: <c>Key(nameof(Token))</c> is <c>AgentSwarm:Console:Token</c>.</summary>
+    public static string Key(string setting) => $"{Section}:{setting}";
+
+    /// <summary>
+    /// The settings in <paramref name="configuration"/>'s section, defaults for what it leaves out. Throws
+    /// <see cref="ConsoleProblem"/> naming the key of a value that is not of its setting's type, or out of range.
+    /// </summary>
+    public static ConsoleOptions From(IConfiguration configuration, bool cluster)
+    {
+        var options = new ConsoleOptions();
+        try
+        {
+            configuration.GetSection(Section).Bind(options, o => o.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new ConsoleProblem(400, $"configuration: {ex.Message}");
+        }
+
+        if (options.MaxScenarioBytes <= 0)
+        {
+            throw new ConsoleProblem(400, $"configuration: {Key(nameof(MaxScenarioBytes))} must be a positive number of bytes (got {options.MaxScenarioBytes})");
+        }
+
+        options.Token = string.IsNullOrEmpty(options.Token) ? null : options.Token;
+        options.ResourceService = string.IsNullOrEmpty(options.ResourceService) ? null : options.ResourceService;
+        options.Cluster = cluster;
+        return options;
+    }
+
     /// <summary>Addresses to listen on, separated by ';'. Default http://localhost:5180 (loopback only).</summary>
     public string Urls { get; set; } = "http://localhost:5180";
 
@@ -37,7 +76,7 @@ public sealed class ConsoleOptions
     public string? ResourceService { get; set; }
 
     /// <summary>
-    /// Whether runs belong to a cluster of separate silos (the console only submits and follows them, and their logs go
+    /// Set by the host, not by configuration: whether runs belong to a cluster of separate silos (the console only submits and follows them, and their logs go
     /// under the silos' log root) rather than to this process's embedded silo. Default false.
     /// </summary>
     public bool Cluster { get; set; }

@@ -52,11 +52,26 @@ public sealed class ConsoleServer : IAsyncDisposable
     public string Link => Addresses[0].TrimEnd('/') + "/" + (Options.Token is { } token ? $"?token={Uri.EscapeDataString(token)}" : string.Empty);
 
     /// <summary>
-    /// Builds and starts the silo and the console. Throws <see cref="ConsoleProblem"/> for bad addresses; on a
-    /// non-loopback address without a token it makes one up (see <see cref="TokenGenerated"/>).
+    /// Builds and starts the silo and the console with these settings (configuration's <see cref="ConsoleOptions.Section"/>
+    /// is not read). Throws <see cref="ConsoleProblem"/> for bad addresses; on a non-loopback address without a token it
+    /// makes one up (see <see cref="TokenGenerated"/>).
     /// </summary>
-    public static async Task<ConsoleServer> StartAsync(SiloSettings silo, ConsoleOptions options, IReadOnlyDictionary<string, string?>? defaults, CancellationToken cancellationToken)
+    public static Task<ConsoleServer> StartAsync(SiloSettings silo, ConsoleOptions options, IReadOnlyDictionary<string, string?>? defaults, CancellationToken cancellationToken) =>
+        StartAsync(silo, _ => options, defaults, cancellationToken);
+
+    /// <summary>
+    /// Builds and starts the silo and the console with the settings in the silo's configuration (section
+    /// <see cref="ConsoleOptions.Section"/>: appsettings.json, environment variables, then the command line's
+    /// <see cref="SiloSettings.More"/>). <paramref name="cluster"/>: the silo is a member of a cluster of separate silos.
+    /// </summary>
+    public static Task<ConsoleServer> StartAsync(SiloSettings silo, bool cluster, IReadOnlyDictionary<string, string?>? defaults, CancellationToken cancellationToken) =>
+        StartAsync(silo, configuration => ConsoleOptions.From(configuration, cluster), defaults, cancellationToken);
+
+    private static async Task<ConsoleServer> StartAsync(SiloSettings silo, Func<Microsoft.Extensions.Configuration.IConfiguration, ConsoleOptions> settings, IReadOnlyDictionary<string, string?>? defaults, CancellationToken cancellationToken)
     {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = silo.ContentRoot ?? Environment.CurrentDirectory, Args = [] });
+        AgentSwarmHost.ConfigureSilo(builder, silo, defaults);
+        var options = settings(builder.Configuration);
         if (ConsoleAccess.Problem(options.Urls) is { } problem)
         {
             throw new ConsoleProblem(400, $"--urls: {problem}");
@@ -75,9 +90,6 @@ public sealed class ConsoleServer : IAsyncDisposable
             options.Token = ConsoleAccess.NewToken();
             generated = true;
         }
-
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = silo.ContentRoot ?? Environment.CurrentDirectory, Args = [] });
-        AgentSwarmHost.ConfigureSilo(builder, silo, defaults);
 
         // Orleans' own dashboard, at /orleans behind the same token. It profiles grain calls only while a page of it is open.
         if (options.OrleansDashboard)

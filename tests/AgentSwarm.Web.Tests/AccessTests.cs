@@ -49,4 +49,53 @@ public sealed class AccessTests
         Assert.EndsWith("?token=s3cret-token", server.Link, StringComparison.Ordinal);
         Assert.False(server.TokenGenerated);
     }
+
+    [Fact]
+    public async Task SettingsComeFromAppSettingsAndEnvironmentAndTheCommandLineOverridesThem()
+    {
+        // appsettings.json in the silo's content root gives the address, a token, the folders and the dashboard; the
+        // command line's keys (SiloSettings.More, as `agentswarm console --token` sets them) win over it.
+        var root = Path.Combine(Path.GetTempPath(), "agentswarm-config-" + Guid.NewGuid().ToString("N")[..8]);
+        var scenarios = Directory.CreateDirectory(Path.Combine(root, "my-scenarios")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(scenarios, "a.yaml"), "scenario: guess-two-thirds\nagents: 10\n");
+        await File.WriteAllTextAsync(Path.Combine(root, "appsettings.json"), $$"""
+            { "AgentSwarm": { "Console": { "Urls": "http://127.0.0.1:0", "Token": "from-appsettings", "Scenarios": "{{scenarios.Replace("\\", "/", StringComparison.Ordinal)}}", "Runs": "{{Path.Combine(root, "my-runs").Replace("\\", "/", StringComparison.Ordinal)}}", "OrleansDashboard": true } } }
+            """);
+        var (settings, defaults) = AgentSwarm.Hosting.EmbeddedSilo.Configuration(Microsoft.Extensions.Logging.LogLevel.Warning);
+        try
+        {
+            await using (var server = await ConsoleServer.StartAsync(settings with { ContentRoot = root }, cluster: false, defaults, CancellationToken.None))
+            {
+                using var http = new HttpClient { BaseAddress = new Uri(server.Addresses[0]) };
+                Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/api/info")).StatusCode);
+                using var info = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/info") { Headers = { { "Authorization", "Bearer from-appsettings" } } });
+                var body = System.Text.Json.JsonDocument.Parse(await info.Content.ReadAsStringAsync()).RootElement;
+                Assert.Equal(scenarios, body.GetProperty("scenarios").GetString());
+                Assert.Equal(Path.Combine(root, "my-runs"), body.GetProperty("runs").GetString());
+                Assert.Equal("/orleans/", body.GetProperty("orleansDashboard").GetString());
+            }
+
+            var overridden = settings with { ContentRoot = root, More = [new(ConsoleOptions.Key(nameof(ConsoleOptions.Token)), "from-command-line")] };
+            await using (var server = await ConsoleServer.StartAsync(overridden, cluster: false, defaults, CancellationToken.None))
+            {
+                using var http = new HttpClient { BaseAddress = new Uri(server.Addresses[0]) };
+                using var old = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/info") { Headers = { { "Authorization", "Bearer from-appsettings" } } });
+                Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
+                using var now = await http.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/info") { Headers = { { "Authorization", "Bearer from-command-line" } } });
+                Assert.Equal(HttpStatusCode.OK, now.StatusCode);
+            }
+
+            // A value of the wrong type, or a key the console does not know, is named, and nothing starts.
+            await File.WriteAllTextAsync(Path.Combine(root, "appsettings.json"), """{ "AgentSwarm": { "Console": { "MaxScenarioBytes": "lots" } } }""");
+            var problem = await Assert.ThrowsAsync<ConsoleProblem>(() => ConsoleServer.StartAsync(settings with { ContentRoot = root }, cluster: false, defaults, CancellationToken.None));
+            Assert.Contains("AgentSwarm:Console:MaxScenarioBytes", problem.Message, StringComparison.Ordinal);
+            await File.WriteAllTextAsync(Path.Combine(root, "appsettings.json"), """{ "AgentSwarm": { "Console": { "Tokn": "typo" } } }""");
+            problem = await Assert.ThrowsAsync<ConsoleProblem>(() => ConsoleServer.StartAsync(settings with { ContentRoot = root }, cluster: false, defaults, CancellationToken.None));
+            Assert.Contains("Tokn", problem.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
 }

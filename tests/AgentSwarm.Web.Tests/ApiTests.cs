@@ -107,6 +107,36 @@ public sealed class ApiTests(ConsoleFixture console)
 
         var listed = await Http.GetFromJsonAsync<JsonElement>("/api/runs");
         Assert.Contains(listed.EnumerateArray(), r => r.GetProperty("id").GetString() == id && r.GetProperty("state").GetString() == "completed");
+
+        // A histogram bar's agents: as many as the bar counts, each with a guess inside the bar (bins split [0, 100]).
+        var histogram = rounds[1].GetProperty("stats").GetProperty("histogram").EnumerateArray().Select(b => b.GetInt64()).ToArray();
+        var listedAgents = new HashSet<int>();
+        for (var bin = 0; bin < histogram.Length; bin++)
+        {
+            var bar = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/rounds/2/agents?bin={bin}&limit=10000");
+            Assert.Equal(histogram[bin], bar.GetProperty("count").GetInt64());
+            var agents = bar.GetProperty("agents").EnumerateArray().ToList();
+            Assert.Equal(histogram[bin], agents.Count);
+            Assert.All(agents, a => Assert.InRange(a.GetProperty("number").GetDouble(), bin * 10.0, (bin + 1) * 10.0));
+            Assert.All(agents, a => Assert.True(listedAgents.Add(a.GetProperty("agent").GetInt32()), "an agent in two bars"));
+        }
+
+        Assert.Equal(3000, listedAgents.Count);
+        var limited = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/rounds/2/agents?bin={Array.IndexOf(histogram, histogram.Max())}&limit=5");
+        Assert.Equal(5, limited.GetProperty("agents").GetArrayLength());
+        Assert.Equal(histogram.Max(), limited.GetProperty("count").GetInt64());
+        foreach (var (path, status, says) in new[]
+        {
+            ($"/api/runs/{id}/rounds/4/agents?bin=0", HttpStatusCode.BadRequest, "round 4"),
+            ($"/api/runs/{id}/rounds/1/agents", HttpStatusCode.BadRequest, "bin"),
+            ($"/api/runs/{id}/rounds/1/agents?bin=0&limit=0", HttpStatusCode.BadRequest, "limit"),
+            ("/api/runs/no-such-run/rounds/1/agents?bin=0", HttpStatusCode.NotFound, "no run 'no-such-run'"),
+        })
+        {
+            var response = await Http.GetAsync(path);
+            Assert.True(response.StatusCode == status, $"{path}: {(int)response.StatusCode}");
+            Assert.Contains(says, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
     }
 
     [Fact]

@@ -30,6 +30,17 @@ public sealed class BrowserTests(ConsoleFixture console, BrowserFixture browser)
         // Step back through the rounds: the histogram shows round 1's guesses.
         await page.Locator("#round-slider").FillAsync("1");
         Assert.Equal("round 1 of 6", await page.InnerTextAsync("#round-label"));
+
+        // Click round 1's fullest bar: it lists that many agents, each a link to the agent's page.
+        var id = page.Url[(page.Url.IndexOf("#/runs/", StringComparison.Ordinal) + 7)..];
+        var histogram = (await console.Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/rounds"))[0].GetProperty("stats").GetProperty("histogram").EnumerateArray().Select(b => b.GetInt64()).ToArray();
+        var fullest = Array.IndexOf(histogram, histogram.Max());
+        await page.Locator($"#histogram rect[data-bin='{fullest}']").ClickAsync();
+        await Assertions.Expect(page.Locator("#bin-agents strong")).ToContainTextAsync($"{histogram[fullest]:N0} agents in bar {fullest + 1}");
+        Assert.Equal(Math.Min(200, histogram[fullest]), await page.Locator("#bin-agents a[data-agent]").CountAsync());
+        var first = await page.Locator("#bin-agents a[data-agent]").First.GetAttributeAsync("data-agent");
+        await page.Locator("#bin-agents a[data-agent]").First.ClickAsync();
+        await page.WaitForURLAsync(new System.Text.RegularExpressions.Regex($"#/runs/{id}/agents/{first}$"));
         await page.ScreenshotAsync(new() { Path = Path.Combine(browser.Screenshots, "run.png"), FullPage = true });
         await page.Context.CloseAsync();
     }

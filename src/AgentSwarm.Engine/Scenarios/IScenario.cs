@@ -34,6 +34,12 @@ public interface IScenario
 
     /// <summary>Whether the run has nothing left to do after this round (every agent finished), so it may end early.</summary>
     bool IsFinished(RoundContext context, RoundStats stats) => false;
+
+    /// <summary>
+    /// Which bar of the round statistics' histogram an agent's action counts in, as <see cref="Reduce"/> counts it
+    /// (null: in none, an invalid answer say, or the scenario draws no histogram). The console lists a bar's agents by it.
+    /// </summary>
+    int? HistogramBin(ScenarioConfig config, AgentAction action) => null;
 }
 
 /// <summary>One agent's profile and memory, and how it acts under each built-in policy.</summary>

@@ -29,16 +29,23 @@ public static class GuessStatistics
         Int128 sum = 0;
         Int128 sumSquares = 0;
         var histogram = new long[config.HistogramBins];
-        var binWidth = config.Max * TickScale / config.HistogramBins;
+        var binWidth = BinWidth(config);
         foreach (var t in ticks)
         {
             sum += t;
             sumSquares += (Int128)t * t;
-            histogram[Math.Min(config.HistogramBins - 1, (int)(t / binWidth))]++;
+            histogram[Bin(config, binWidth, t)]++;
         }
 
         return new GuessPartial(ticks, invalid, sum, sumSquares, histogram);
     }
+
+    /// <summary>The histogram bin a valid guess of these ticks falls in: bins split [0, max] evenly, the last includes max.</summary>
+    public static int Bin(GuessTwoThirdsConfig config, long ticks) => Bin(config, BinWidth(config), ticks);
+
+    private static double BinWidth(GuessTwoThirdsConfig config) => config.Max * TickScale / config.HistogramBins;
+
+    private static int Bin(GuessTwoThirdsConfig config, double binWidth, long ticks) => Math.Min(config.HistogramBins - 1, (int)(ticks / binWidth));
 
     /// <summary>
     /// Sorts non-negative ticks ascending: a least-significant-digit radix sort over as many 11-bit digits as the

@@ -43,6 +43,11 @@ public sealed class GuessTwoThirdsScenario : IScenario
         return GuessStatistics.Partial(Config(context), ticks, actions.Length - valid);
     }
 
+    public int? HistogramBin(ScenarioConfig config, AgentAction action) =>
+        config is GuessTwoThirdsConfig guess && GuessStatistics.IsValid(action.Number, guess.Max)
+            ? GuessStatistics.Bin(guess, GuessStatistics.ToTicks(action.Number))
+            : null;
+
     public RoundStats Merge(RoundContext context, IReadOnlyList<RoundPartial> partials)
     {
         var parts = partials.Cast<GuessPartial>().ToArray();

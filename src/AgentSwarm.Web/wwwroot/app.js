@@ -322,7 +322,18 @@ async function runPage(id) {
       document.getElementById("detail-title").textContent = "Guesses this round";
       // Bins split [0, the game's max] evenly; label them by their share of it.
       const bins = s.histogram.length;
-      box.replaceChildren(barChart("histogram", s.histogram, { label: i => `${fmt(100 * i / bins, 0)}%` }),
+      // A bar's agents, from the run's log: click one to list who guessed in it, each a link to the agent.
+      const binAgents = h("div", { id: "bin-agents", class: "muted" }, "click a bar to list its agents");
+      const listBin = async i => {
+        binAgents.replaceChildren(`loading the agents of bar ${i + 1}…`);
+        try {
+          const d = await api("GET", `/runs/${id}/rounds/${round.round}/agents?bin=${i}&limit=200`);
+          binAgents.replaceChildren(h("strong", {}, `${fmt(d.count, 0)} agents in bar ${i + 1} (${fmt(100 * i / bins, 0)}–${fmt(100 * (i + 1) / bins, 0)}%) of round ${d.round}`),
+            d.count > d.agents.length ? ` (the first ${d.agents.length})` : "", ": ",
+            ...d.agents.map(a => h("a", { href: `#/runs/${id}/agents/${a.agent}`, "data-agent": a.agent, title: `agent ${a.agent} guessed ${fmt(a.number, 3)}` }, `${a.agent} `)));
+        } catch (e) { binAgents.replaceChildren(h("span", { class: "error" }, e.message)); }
+      };
+      box.replaceChildren(barChart("histogram", s.histogram, { label: i => `${fmt(100 * i / bins, 0)}%`, onBar: listBin }), binAgents,
         h("div", { class: "kv" }, h("div", {}, "target (2/3 of the mean)"), h("div", {}, fmt(s.target, 3)), h("div", {}, "mean / median"), h("div", {}, `${fmt(s.mean, 3)} / ${fmt(s.median, 3)}`), h("div", {}, "winning guess"), h("div", {}, `${fmt(s.winningGuess, 3)} (${fmt(s.winners, 0)} winners)`), h("div", {}, "invalid answers"), h("div", {}, fmt(s.invalid, 0))));
     } else if (Array.isArray(s.answers)) {
       document.getElementById("detail-title").textContent = "Answers this round";
