@@ -33,6 +33,29 @@ public sealed class HostingTests(OneSiloFixture fixture)
     }
 
     [Fact]
+    public async Task DummyLatencyAgentsWaitTheirLatencyAndAnswerTheSamePackedAllAtOnceBoundedAndAsGrains()
+    {
+        // Packed with every agent in flight, the partition groups its agents by timer slot and answers a slot at a
+        // time; under a concurrency bound it steps them one by one; as grains each agent waits in its own activation.
+        var latency = TimeSpan.FromMilliseconds(150);
+        var spec = new RunSpec(
+            GuessTwoThirdsScenario.ScenarioName, 3000, 3, 11, new PolicySpec(PolicyNames.DummyLatency, latency, 0), 4,
+            new TopologySpec(TopologyKind.WattsStrogatz, Degree: 4, Rewire: 0.2),
+            GuessTwoThirdsConfig.Default with { Messaging = GuessMessaging.Neighbours },
+            SameRounds.HashOnly);
+
+        var (_, grain) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Grain });
+        var (_, slots) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed });
+        var (_, bounded) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed, Partitions = 7, Policy = spec.Policy with { Concurrency = 700 } });
+
+        SameRounds.Assert(grain, slots, "grain vs packed, all at once");
+        SameRounds.Assert(grain, bounded, "grain vs packed, 100 at a time a partition");
+        Assert.All(slots, r => Assert.True(r.Elapsed >= latency, $"round {r.Round} took {r.Elapsed.TotalMilliseconds} ms, less than the agents' wait"));
+        Assert.All(slots, r => Assert.Equal(3000, r.AgentSteps));
+        Assert.True(grain[1].Messages > 5000, "agents should message their neighbours");
+    }
+
+    [Fact]
     public async Task AgentsNetClassicalAgentsAnswerTheSamePackedAndAsGrains()
     {
         var graph = AgentsNetGraphs.Generate("ws", 300, 2);

@@ -39,6 +39,39 @@ public sealed class PolicyTests
     }
 
     [Fact]
+    public async Task WaitsEndingInTheSameMillisecondShareOneTimerAndNoneEndsEarly()
+    {
+        var time = new ManualTime();
+        var delays = new CoalescedDelays(time);
+        using var cancel = new CancellationTokenSource();
+
+        // A thousand waits begun in one millisecond: one slot. Half a millisecond later: the next slot, since a wait is
+        // rounded up, never down. Another token: a slot of its own, so cancelling it touches no one else.
+        var first = Enumerable.Range(0, 1000).Select(_ => delays.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ToArray();
+        time.Advance(TimeSpan.FromMicroseconds(500));
+        var later = delays.Delay(TimeSpan.FromSeconds(1), CancellationToken.None);
+        var cancelled = delays.Delay(TimeSpan.FromSeconds(1), cancel.Token);
+        Assert.Equal(3, delays.Pending);
+        Assert.All(first, t => Assert.Same(first[0], t));
+
+        time.Advance(TimeSpan.FromMilliseconds(999));
+        Assert.DoesNotContain(first, t => t.IsCompleted);
+        time.Advance(TimeSpan.FromMicroseconds(500)); // 1 s after the first waits began
+        await Task.WhenAll(first);
+        Assert.False(later.IsCompleted);
+        Assert.Equal(2, delays.Pending);
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        time.Advance(TimeSpan.FromMicroseconds(500));
+        Assert.False(later.IsCompleted); // due at 1000.5 ms, its slot ends at 1001 ms
+        time.Advance(TimeSpan.FromMicroseconds(500));
+        await later;
+        Assert.Equal(0, delays.Pending);
+        Assert.True(delays.Delay(TimeSpan.Zero, CancellationToken.None).IsCompletedSuccessfully);
+    }
+
+    [Fact]
     public async Task HeuristicAndRandomPoliciesAskTheMind()
     {
         var mind = new GuessAgentMind(GuessTwoThirdsConfig.Default, 5, 3);
@@ -55,6 +88,11 @@ public sealed class PolicyTests
         private DateTimeOffset _now = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
         public override DateTimeOffset GetUtcNow() => _now;
+
+        // Timestamps move with the clock too (in ticks since it started), as timers and delays measure by them.
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _now.UtcTicks;
 
         public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
         {

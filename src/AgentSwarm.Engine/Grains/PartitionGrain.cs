@@ -355,7 +355,70 @@ internal sealed partial class PartitionGrain(
             Collect(i, result.Action, result.Outgoing, result.Idle);
         }
 
-        await ForEachAgentAsync(Concurrency(setup.Spec, count), minds is not null ? StepPacked : StepGrainAsync, cancellationToken);
+        // Packed agents that only wait and then answer, all at once: grouped by the timer slot their wait ends in, and
+        // answered a slot at a time, with nothing allocated per agent (a million 1-second waits, a thousand slots).
+        async Task StepWaitingAsync(IWaitThenDecidePolicy waiting)
+        {
+            _progress = 0;
+            var slots = new List<(Task Slot, List<int> Agents)>();
+            var run = 0;
+            for (var i = 0; i < count; i++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var inbox = inboxes?[i] ?? NoMail;
+                if (Skip(i, inbox))
+                {
+                    _progress++;
+                    continue;
+                }
+
+                var wait = waiting.WaitAsync(waiting.Wait(new AgentTurn(_first + i, context, _neighbours[i], inbox)), cancellationToken);
+                if (wait.IsCompletedSuccessfully)
+                {
+                    FinishWaited(waiting, i, inbox);
+                }
+                else if (slots.Count > 0 && ReferenceEquals(slots[^1].Slot, wait))
+                {
+                    slots[^1].Agents.Add(i);
+                }
+                else
+                {
+                    slots.Add((wait, [i]));
+                }
+
+                if (++run == YieldEvery)
+                {
+                    run = 0;
+                    await Task.Yield();
+                }
+            }
+
+            foreach (var (slot, agents) in slots)
+            {
+                await slot;
+                foreach (var i in agents)
+                {
+                    FinishWaited(waiting, i, inboxes?[i] ?? NoMail);
+                }
+            }
+        }
+
+        void FinishWaited(IWaitThenDecidePolicy waiting, int i, InboxMessage[] inbox)
+        {
+            var mind = minds![i];
+            FinishPacked(i, mind, inbox, waiting.Decide(mind, new AgentTurn(_first + i, context, _neighbours[i], inbox)));
+            _progress++;
+        }
+
+        var concurrency = Concurrency(setup.Spec, count);
+        if (minds is not null && policy is IWaitThenDecidePolicy waitThenDecide && concurrency >= count)
+        {
+            await StepWaitingAsync(waitThenDecide);
+        }
+        else
+        {
+            await ForEachAgentAsync(concurrency, minds is not null ? StepPacked : StepGrainAsync, cancellationToken);
+        }
 
         ulong hash = 0;
         if (log is not null)
