@@ -1,12 +1,18 @@
 namespace AgentSwarm.Abstractions;
 
 /// <summary>A message an agent read this round: sent by <see cref="From"/> in the previous round.</summary>
+/// <param name="Number">The number the sender gave with the text (see <see cref="OutgoingMessage.Number"/>), or NaN.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.inbox-message")]
-public readonly record struct InboxMessage(int From, string Text);
+public readonly record struct InboxMessage(int From, string Text, double Number = double.NaN);
 
 /// <summary>A message an agent sends to one of its neighbours; it is read in the next round.</summary>
+/// <param name="Number">
+/// When the text is a number, that number (exactly what parsing the text gives), so a reader takes it instead of parsing
+/// a message per neighbour per round; NaN otherwise. The text stays the message: the log, the state hash and the
+/// agent views read the text, and a message rebuilt from the log carries NaN, so readers fall back to parsing.
+/// </param>
 [GenerateSerializer, Immutable, Alias("agentswarm.outgoing-message")]
-public readonly record struct OutgoingMessage(int To, string Text);
+public readonly record struct OutgoingMessage(int To, string Text, double Number = double.NaN);
 
 /// <summary>What an agent did in a round. <see cref="Number"/> is NaN when the agent gave no usable number.</summary>
 [GenerateSerializer, Immutable, Alias("agentswarm.agent-action")]
@@ -16,8 +22,9 @@ public readonly record struct AgentAction(double Number, string? Text = null);
 /// <param name="From">Sender agent index of each message.</param>
 /// <param name="To">Receiver agent index of each message.</param>
 /// <param name="Text">Text of each message.</param>
+/// <param name="Numbers">Each message's number (<see cref="OutgoingMessage.Number"/>); null when no message has one.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.message-batch")]
-public sealed record MessageBatch(int[] From, int[] To, string[] Text)
+public sealed record MessageBatch(int[] From, int[] To, string[] Text, double[]? Numbers = null)
 {
     public int Count => From.Length;
 }

@@ -163,6 +163,28 @@ public sealed class GuessTwoThirdsTests
         var decision = mind.Random(new AgentTurn(4, context, [1, 7, 9], []));
         Assert.Equal([1, 7, 9], decision.Outgoing!.Select(m => m.To));
         Assert.All(decision.Outgoing!, m => Assert.Equal(decision.Action.Number, double.Parse(m.Text, System.Globalization.CultureInfo.InvariantCulture)));
+
+        // The number rides with the text, exactly; a reader decides the same from either (a message rebuilt from the
+        // log has the text only), and a message whose text is no number is not heard.
+        Assert.All(decision.Outgoing!, m => Assert.Equal(decision.Action.Number, m.Number));
+
+        // An adaptive agent (the ones who weigh what they hear), after a first round of its own.
+        var adaptive = Enumerable.Range(0, 1000).First(i => new GuessAgentMind(config, 1, i).Adaptive);
+        var next = context with { Round = 2, Broadcast = new GuessBroadcast(30) };
+        GuessAgentMind Reader()
+        {
+            var reader = new GuessAgentMind(config, 1, adaptive);
+            var first = new AgentTurn(adaptive, context, [4, 5], []);
+            reader.Remember(first, reader.Heuristic(first));
+            return reader;
+        }
+
+        InboxMessage[] withNumbers = [.. decision.Outgoing!.Take(1).Select(m => new InboxMessage(4, m.Text, m.Number)), new InboxMessage(5, "71.25", 71.25)];
+        InboxMessage[] textOnly = [.. withNumbers.Select(m => new InboxMessage(m.From, m.Text))];
+        var heard = Reader().Heuristic(new AgentTurn(adaptive, next, [4, 5], withNumbers)).Action.Number;
+        Assert.Equal(heard, Reader().Heuristic(new AgentTurn(adaptive, next, [4, 5], textOnly)).Action.Number);
+        Assert.Equal(heard, Reader().Heuristic(new AgentTurn(adaptive, next, [4, 5, 6], [.. textOnly, new InboxMessage(6, "no idea")])).Action.Number);
+        Assert.NotEqual(heard, Reader().Heuristic(new AgentTurn(adaptive, next, [4, 5], [])).Action.Number);
     }
 
     [Fact]

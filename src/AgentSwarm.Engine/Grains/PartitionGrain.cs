@@ -173,7 +173,7 @@ internal sealed partial class PartitionGrain(
         var outbox = new Outbox(setup.Bounds);
         for (var m = 0; m < mail.Count; m++)
         {
-            outbox.AddChecked(mail.From[m], mail.To[m], mail.Text[m]);
+            outbox.AddChecked(mail.From[m], mail.To[m], mail.Text[m], mail.Numbers is { } numbers ? numbers[m] : double.NaN);
         }
 
         await SendAsync(setup, outbox, epoch, _redeliverRound);
@@ -688,7 +688,7 @@ internal sealed partial class PartitionGrain(
             for (var m = 0; m < batch.Count; m++)
             {
                 var local = batch.To[m] - _first;
-                inboxes[local][sizes[local]++] = new InboxMessage(batch.From[m], batch.Text[m]);
+                inboxes[local][sizes[local]++] = new InboxMessage(batch.From[m], batch.Text[m], batch.Numbers is { } numbers ? numbers[m] : double.NaN);
             }
         }
 
@@ -730,26 +730,24 @@ internal sealed partial class PartitionGrain(
                 }
 
                 var p = PartitionOf(message.To);
-                (Batches[p] ??= new Builder()).Add(from, message.To, message.Text);
+                (Batches[p] ??= new Builder()).Add(from, message.To, message.Text, message.Number);
                 Delivered++;
             }
         }
 
         /// <summary>Mail already checked against its sender's edges (a checkpoint's).</summary>
-        public void AddChecked(int from, int to, string text) => (Batches[PartitionOf(to)] ??= new Builder()).Add(from, to, text);
+        public void AddChecked(int from, int to, string text, double number) => (Batches[PartitionOf(to)] ??= new Builder()).Add(from, to, text, number);
 
         /// <summary>All of the step's mail in one batch, in destination-partition order (for a checkpoint).</summary>
         public MessageBatch All()
         {
-            var from = new List<int>();
-            var to = new List<int>();
-            var text = new List<string>();
+            var all = new Builder();
             foreach (var builder in Batches)
             {
-                builder?.CopyTo(from, to, text);
+                builder?.CopyTo(all);
             }
 
-            return new MessageBatch([.. from], [.. to], [.. text]);
+            return all.Build();
         }
 
         public MessageBatch? Take(int partition) => Batches[partition]?.Build();
@@ -777,20 +775,34 @@ internal sealed partial class PartitionGrain(
             private readonly List<int> _to = [];
             private readonly List<string> _text = [];
 
-            public void Add(int from, int to, string text)
+            // Made at the first message with a number, NaN for those before it.
+            private List<double>? _numbers;
+
+            public void Add(int from, int to, string text, double number)
             {
+                if (_numbers is null && !double.IsNaN(number))
+                {
+                    _numbers = new List<double>(Math.Max(_from.Capacity, 4));
+                    for (var i = 0; i < _from.Count; i++)
+                    {
+                        _numbers.Add(double.NaN);
+                    }
+                }
+
                 _from.Add(from);
                 _to.Add(to);
                 _text.Add(text);
+                _numbers?.Add(number);
             }
 
-            public MessageBatch Build() => new([.. _from], [.. _to], [.. _text]);
+            public MessageBatch Build() => new([.. _from], [.. _to], [.. _text], _numbers is null ? null : [.. _numbers]);
 
-            public void CopyTo(List<int> from, List<int> to, List<string> text)
+            public void CopyTo(Builder all)
             {
-                from.AddRange(_from);
-                to.AddRange(_to);
-                text.AddRange(_text);
+                for (var i = 0; i < _from.Count; i++)
+                {
+                    all.Add(_from[i], _to[i], _text[i], _numbers is null ? double.NaN : _numbers[i]);
+                }
             }
         }
     }

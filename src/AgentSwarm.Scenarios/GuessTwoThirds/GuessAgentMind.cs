@@ -258,7 +258,7 @@ public sealed class GuessAgentMind : ILlmAgentMind
         var outgoing = new OutgoingMessage[turn.Neighbours.Length];
         for (var i = 0; i < outgoing.Length; i++)
         {
-            outgoing[i] = new OutgoingMessage(turn.Neighbours[i], text);
+            outgoing[i] = new OutgoingMessage(turn.Neighbours[i], text, guess);
         }
 
         return new AgentDecision(new AgentAction(guess), outgoing);
@@ -270,7 +270,14 @@ public sealed class GuessAgentMind : ILlmAgentMind
         var count = 0;
         foreach (var message in inbox)
         {
-            if (double.TryParse(message.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value))
+            // The sender's number rides with its text (the same value, "R" round-trips); a message from the log has text only.
+            var value = message.Number;
+            if (double.IsNaN(value) && !double.TryParse(message.Text, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+            {
+                continue;
+            }
+
+            if (double.IsFinite(value))
             {
                 sum += value;
                 count++;
