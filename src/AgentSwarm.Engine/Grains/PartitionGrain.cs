@@ -31,7 +31,6 @@ internal sealed partial class PartitionGrain(
 {
     private readonly IRunRecorder? _recorder = recorders.FirstOrDefault();
 
-    private static readonly InboxMessage[] NoMail = [];
 
     /// <summary>Agents a partition activates at once during set-up: activation is CPU work, more in flight only queues.</summary>
     private const int SetUpConcurrency = 64;
@@ -286,7 +285,7 @@ internal sealed partial class PartitionGrain(
         }
 
         // Idle with no mail: nothing it could do would change, so it keeps its last action.
-        bool Skip(int i, InboxMessage[] inbox)
+        bool Skip(int i, Inbox inbox)
         {
             if (_idle[i] && inbox.Length == 0 && !lastRound)
             {
@@ -298,13 +297,13 @@ internal sealed partial class PartitionGrain(
         }
 
         // Packed: the partition runs the agent's turn itself, as the agent grain would (AgentGrain.StepAsync).
-        async ValueTask StepPackedAsync(int i, IAgentMind mind, InboxMessage[] inbox, ValueTask<AgentDecision> pending)
+        async ValueTask StepPackedAsync(int i, IAgentMind mind, Inbox inbox, ValueTask<AgentDecision> pending)
         {
             var decision = await pending;
             FinishPacked(i, mind, inbox, decision);
         }
 
-        void FinishPacked(int i, IAgentMind mind, InboxMessage[] inbox, AgentDecision decision)
+        void FinishPacked(int i, IAgentMind mind, Inbox inbox, AgentDecision decision)
         {
             mind.Remember(new AgentTurn(_first + i, context, _neighbours[i], inbox), decision);
             _lastRounds[i] = context.Round;
@@ -313,7 +312,7 @@ internal sealed partial class PartitionGrain(
 
         ValueTask StepPacked(int i)
         {
-            var inbox = inboxes?[i] ?? NoMail;
+            var inbox = inboxes?.Of(i) ?? default;
             if (Skip(i, inbox))
             {
                 return ValueTask.CompletedTask;
@@ -332,13 +331,13 @@ internal sealed partial class PartitionGrain(
 
         async ValueTask StepGrainAsync(int i)
         {
-            var inbox = inboxes?[i] ?? NoMail;
+            var inbox = inboxes?.Of(i) ?? default;
             if (Skip(i, inbox))
             {
                 return;
             }
 
-            var step = new AgentStep(context, inbox, _neighbours[i], checkpoint, _idleStates is not null);
+            var step = new AgentStep(context, inbox.ToArray(), _neighbours[i], checkpoint, _idleStates is not null);
 
             // References are made per call, not kept: a million cached references would cost ~100 bytes an agent.
             var result = await GrainFactory.GetGrain<IAgentGrain>(_first + i, setup.RunId).StepAsync(step, cancellationToken);
@@ -365,7 +364,7 @@ internal sealed partial class PartitionGrain(
             for (var i = 0; i < count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var inbox = inboxes?[i] ?? NoMail;
+                var inbox = inboxes?.Of(i) ?? default;
                 if (Skip(i, inbox))
                 {
                     _progress++;
@@ -398,12 +397,12 @@ internal sealed partial class PartitionGrain(
                 await slot;
                 foreach (var i in agents)
                 {
-                    FinishWaited(waiting, i, inboxes?[i] ?? NoMail);
+                    FinishWaited(waiting, i, inboxes?.Of(i) ?? default);
                 }
             }
         }
 
-        void FinishWaited(IWaitThenDecidePolicy waiting, int i, InboxMessage[] inbox)
+        void FinishWaited(IWaitThenDecidePolicy waiting, int i, Inbox inbox)
         {
             var mind = minds![i];
             FinishPacked(i, mind, inbox, waiting.Decide(mind, new AgentTurn(_first + i, context, _neighbours[i], inbox)));
@@ -652,8 +651,11 @@ internal sealed partial class PartitionGrain(
         return Math.Clamp((perRun + partitions - 1) / partitions, 1, Math.Max(1, count));
     }
 
-    /// <summary>This round's mail, one inbox per local agent, each sorted by sender so arrival order never shows.</summary>
-    private InboxMessage[][]? TakeInboxes(int round)
+    /// <summary>
+    /// This round's mail, one inbox per local agent, each sorted by sender so arrival order never shows: one array for the
+    /// whole partition, each agent's inbox a slice of it (nothing allocated per agent).
+    /// </summary>
+    private RoundMail? TakeInboxes(int round)
     {
         // Mail for earlier rounds can only be left over from a cancelled round: drop it.
         foreach (var stale in _mail.Keys.Where(r => r < round).ToList())
@@ -667,40 +669,46 @@ internal sealed partial class PartitionGrain(
         }
 
         var count = _neighbours.Length;
-        var sizes = new int[count];
+        var offsets = new int[count + 1];
         foreach (var batch in batches)
         {
             foreach (var to in batch.To)
             {
-                sizes[to - _first]++;
+                offsets[to - _first + 1]++;
             }
         }
 
-        var inboxes = new InboxMessage[count][];
         for (var i = 0; i < count; i++)
         {
-            inboxes[i] = sizes[i] == 0 ? NoMail : new InboxMessage[sizes[i]];
-            sizes[i] = 0;
+            offsets[i + 1] += offsets[i];
         }
 
+        var messages = new InboxMessage[offsets[count]];
+        var next = offsets[..count];
         foreach (var batch in batches)
         {
             for (var m = 0; m < batch.Count; m++)
             {
                 var local = batch.To[m] - _first;
-                inboxes[local][sizes[local]++] = new InboxMessage(batch.From[m], batch.Text[m], batch.Numbers is { } numbers ? numbers[m] : double.NaN);
+                messages[next[local]++] = new InboxMessage(batch.From[m], batch.Text[m], batch.Numbers is { } numbers ? numbers[m] : double.NaN);
             }
         }
 
-        foreach (var inbox in inboxes)
+        for (var i = 0; i < count; i++)
         {
-            if (inbox.Length > 1)
+            if (offsets[i + 1] - offsets[i] > 1)
             {
-                Array.Sort(inbox, static (x, y) => x.From.CompareTo(y.From));
+                messages.AsSpan(offsets[i], offsets[i + 1] - offsets[i]).Sort(static (x, y) => x.From.CompareTo(y.From));
             }
         }
 
-        return inboxes;
+        return new RoundMail(messages, offsets);
+    }
+
+    /// <summary>A partition's mail of one round: every message, grouped by receiver; agent i's are offsets[i] .. offsets[i + 1] - 1.</summary>
+    private sealed class RoundMail(InboxMessage[] messages, int[] offsets)
+    {
+        public Inbox Of(int local) => new(messages, offsets[local], offsets[local + 1] - offsets[local]);
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId}: partition {Partition} owns agents {First} + {Count}")]

@@ -78,7 +78,7 @@ public interface IAgentMind
 public readonly record struct AgentDecision(AgentAction Action, OutgoingMessage[]? Outgoing = null, bool Idle = false);
 
 /// <summary>Everything an agent sees on its turn.</summary>
-public readonly record struct AgentTurn(int Index, RoundContext Context, int[] Neighbours, InboxMessage[] Inbox)
+public readonly record struct AgentTurn(int Index, RoundContext Context, int[] Neighbours, Inbox Inbox)
 {
     public int Round => Context.Round;
 

@@ -264,7 +264,7 @@ public sealed class GuessAgentMind : ILlmAgentMind
         return new AgentDecision(new AgentAction(guess), outgoing);
     }
 
-    private static double? NeighbourMean(InboxMessage[] inbox)
+    private static double? NeighbourMean(Inbox inbox)
     {
         double sum = 0;
         var count = 0;
