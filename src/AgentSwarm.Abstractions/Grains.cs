@@ -184,11 +184,16 @@ public sealed class PartitionCheckpoint
     [Id(6)] public MessageBatch? Sent { get; set; }
 }
 
-/// <summary>The controller's durable record: enough to pick the run up on another silo.</summary>
+/// <summary>The controller's durable record: with <see cref="RunSpecRecord"/>, enough to pick the run up on another silo.</summary>
 [GenerateSerializer, Alias("agentswarm.run-record")]
 public sealed class RunRecord
 {
-    [Id(0)] public RunSpec? Spec { get; set; }
+    /// <summary>
+    /// The run's spec. Not stored with the record, which is written every round: it is kept in a
+    /// <see cref="RunSpecRecord"/> of its own, written once (a 1M-node AgentsNet spec holds a million names).
+    /// </summary>
+    [field: NonSerialized]
+    public RunSpec? Spec { get; set; }
 
     [Id(1)] public SimulationState State { get; set; }
 
@@ -216,6 +221,13 @@ public sealed class RunRecord
     [Id(11)] public LlmRunStats? Llm { get; set; }
 
     [Id(12)] public int CheckpointEvery { get; set; }
+}
+
+/// <summary>A run's spec as the controller stores it, once, when the run starts.</summary>
+[GenerateSerializer, Alias("agentswarm.run-spec-record")]
+public sealed class RunSpecRecord
+{
+    [Id(0)] public RunSpec? Spec { get; set; }
 }
 
 /// <summary>What happened when the run lost a silo (or its controller) and went on.</summary>

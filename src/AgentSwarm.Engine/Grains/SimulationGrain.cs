@@ -27,6 +27,7 @@ internal sealed partial class SimulationGrain(
     ILocalSiloDetails silo,
     TimeProvider time,
     [PersistentState("run", EngineOptions.StorageName)] IPersistentState<RunRecord> record,
+    [PersistentState("spec", EngineOptions.StorageName)] IPersistentState<RunSpecRecord> specRecord,
     ILogger<SimulationGrain> logger) : Grain, ISimulationGrain
 {
     /// <summary>How long a recovery keeps trying to restore the partitions while the cluster settles on who is alive.</summary>
@@ -41,7 +42,16 @@ internal sealed partial class SimulationGrain(
     private bool _released;
     private Task? _finishing;
 
-    private RunRecord Record => record.State;
+    /// <summary>The record, with the spec from its own state (stored apart, as the record is rewritten every round).</summary>
+    private RunRecord Record
+    {
+        get
+        {
+            var state = record.State;
+            state.Spec ??= specRecord.State.Spec;
+            return state;
+        }
+    }
 
     private string RunId => this.GetPrimaryKeyString();
 
@@ -70,6 +80,8 @@ internal sealed partial class SimulationGrain(
             spec = spec with { Log = log with { Directory = Path.GetFullPath(Path.Combine(options.Value.LogRoot, directory)) } };
         }
 
+        specRecord.State = new RunSpecRecord { Spec = spec };
+        await specRecord.WriteStateAsync();
         record.State = new RunRecord
         {
             Spec = spec,

@@ -129,8 +129,9 @@ internal abstract class ClassicalAgent(AgentsNetConfig config, int index) : IAge
             foreach (var message in turn.Inbox)
             {
                 // "name bit": the smallest name its sender knows, and that agent's initial bit.
+                // Compared in place (ordinal, as string.CompareOrdinal): a name is copied only when it is news.
                 var space = message.Text.LastIndexOf(' ');
-                if (space > 0 && string.CompareOrdinal(message.Text[..space], _least) < 0)
+                if (space > 0 && message.Text.AsSpan(0, space).SequenceCompareTo(_least) < 0)
                 {
                     _least = message.Text[..space];
                     _bit = message.Text[space + 1];
