@@ -95,8 +95,8 @@ public static class ConsoleApi
             });
         });
         api.MapGet("/runs/{id}/rounds", (string id, RunBoard board) => Ok(board.Rounds(id)));
-        api.MapGet("/runs/{id}/rounds/{round:int}/agents", (string id, int round, int? bin, int? limit, RunBoard board, Orleans.Serialization.Serializer serializer, AgentSwarm.Engine.Scenarios.ScenarioCatalog scenarios) =>
-            Ok(AgentsInBin(id, round, bin, limit ?? 200, board, serializer, scenarios)));
+        api.MapGet("/runs/{id}/rounds/{round:int}/agents", async (string id, int round, int? bin, int? limit, RunBoard board, Orleans.Serialization.Serializer serializer, AgentSwarm.Engine.Scenarios.ScenarioCatalog scenarios) =>
+            Ok(await AgentsInBinAsync(id, round, bin, limit ?? 200, board, serializer, scenarios)));
         api.MapGet("/runs/{id}/events", async (string id, RunBoard board, HttpContext context) =>
         {
             var events = board.Watch(id, context.RequestAborted);
@@ -223,13 +223,12 @@ public static class ConsoleApi
         });
     }
 
-    /// <summary>Turns a <see cref="ConsoleProblem"/> (and a body that is not JSON) into its status and <c>{"error": ...}</c>.</summary>
     /// <summary>
     /// The agents whose answer in a finished round counts in one bar of the round's histogram, as the scenario counts it
-    /// (<see cref="AgentSwarm.Engine.Scenarios.IScenario.HistogramBin"/>), read from the run's log: how many, and the
-    /// first <paramref name="limit"/> by index with their answers.
+    /// (<see cref="AgentSwarm.Engine.Scenarios.IScenario.HistogramBin"/>), read from the run's log off the request's
+    /// thread: how many, and the first <paramref name="limit"/> by index with their answers.
     /// </summary>
-    private static object AgentsInBin(string id, int round, int? bin, int limit, RunBoard board, Orleans.Serialization.Serializer serializer, AgentSwarm.Engine.Scenarios.ScenarioCatalog scenarios)
+    private static async Task<object> AgentsInBinAsync(string id, int round, int? bin, int limit, RunBoard board, Orleans.Serialization.Serializer serializer, AgentSwarm.Engine.Scenarios.ScenarioCatalog scenarios)
     {
         board.Get(id);
         if (bin is not >= 0)
@@ -243,13 +242,13 @@ public static class ConsoleApi
         }
 
         var log = board.OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log: its agents' answers were not recorded");
-        try
+        if (round < 1 || round > log.LastCompleteRound)
         {
-            if (round < 1 || round > log.LastCompleteRound)
-            {
-                throw new ConsoleProblem(400, $"round {round} of run '{id}' is not finished in its log (rounds 1..{log.LastCompleteRound})");
-            }
+            throw new ConsoleProblem(400, $"round {round} of run '{id}' is not finished in its log (rounds 1..{log.LastCompleteRound})");
+        }
 
+        return await RunBoard.ReadingLogAsync(id, () => Task.Run(() =>
+        {
             var spec = RecordedRounds.Spec(log, serializer);
             var scenario = scenarios.Get(spec.Scenario);
             var matches = new List<(int Agent, double Number)>();
@@ -270,14 +269,11 @@ public static class ConsoleApi
             }
 
             matches.Sort();
-            return new { run = id, round, bin, count = matches.Count, agents = matches.Take(limit).Select(m => new { agent = m.Agent, number = m.Number }) };
-        }
-        catch (LogFormatException ex)
-        {
-            throw new ConsoleProblem(422, $"run '{id}': {ex.Message}");
-        }
+            return (object)new { run = id, round, bin, count = matches.Count, agents = matches.Take(limit).Select(m => new { agent = m.Agent, number = m.Number }) };
+        }));
     }
 
+    /// <summary>Turns a <see cref="ConsoleProblem"/> (and a body that is not JSON) into its status and <c>{"error": ...}</c>.</summary>
     public static async Task HandleProblemsAsync(HttpContext context, Func<Task> next)
     {
         try

@@ -31,7 +31,6 @@ internal sealed partial class PartitionGrain(
 {
     private readonly IRunRecorder? _recorder = recorders.FirstOrDefault();
 
-
     /// <summary>Agents a partition activates at once during set-up: activation is CPU work, more in flight only queues.</summary>
     private const int SetUpConcurrency = 64;
 
@@ -284,6 +283,9 @@ internal sealed partial class PartitionGrain(
             }
         }
 
+        // Agent i's mail this round (none when nobody wrote to the partition).
+        Inbox InboxOf(int i) => inboxes?.Of(i) ?? default;
+
         // Idle with no mail: nothing it could do would change, so it keeps its last action.
         bool Skip(int i, Inbox inbox)
         {
@@ -312,7 +314,7 @@ internal sealed partial class PartitionGrain(
 
         ValueTask StepPacked(int i)
         {
-            var inbox = inboxes?.Of(i) ?? default;
+            var inbox = InboxOf(i);
             if (Skip(i, inbox))
             {
                 return ValueTask.CompletedTask;
@@ -331,7 +333,7 @@ internal sealed partial class PartitionGrain(
 
         async ValueTask StepGrainAsync(int i)
         {
-            var inbox = inboxes?.Of(i) ?? default;
+            var inbox = InboxOf(i);
             if (Skip(i, inbox))
             {
                 return;
@@ -364,7 +366,7 @@ internal sealed partial class PartitionGrain(
             for (var i = 0; i < count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var inbox = inboxes?.Of(i) ?? default;
+                var inbox = InboxOf(i);
                 if (Skip(i, inbox))
                 {
                     _progress++;
@@ -397,7 +399,7 @@ internal sealed partial class PartitionGrain(
                 await slot;
                 foreach (var i in agents)
                 {
-                    FinishWaited(waiting, i, inboxes?.Of(i) ?? default);
+                    FinishWaited(waiting, i, InboxOf(i));
                 }
             }
         }
