@@ -54,6 +54,7 @@ public interface IPartitionGrain : IGrainWithIntegerCompoundKey
 
     /// <summary>Mail for the next round from another partition. Interleaves with a running step, which awaits these calls.</summary>
     /// <param name="epoch">The run's epoch (see <see cref="RoundContext.Epoch"/>): mail of an abandoned attempt is dropped.</param>
+    /// <param name="batch">Views of the sender's buffers: the receiver copies the mail before it returns, and the sender reuses them after.</param>
     [AlwaysInterleave]
     [Alias("deliver")]
     Task DeliverAsync(int epoch, int round, MessageBatch batch);

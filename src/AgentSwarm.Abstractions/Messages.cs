@@ -1,32 +1,104 @@
+using System.Globalization;
+
 namespace AgentSwarm.Abstractions;
 
 /// <summary>A message an agent read this round: sent by <see cref="From"/> in the previous round.</summary>
-/// <param name="Number">The number the sender gave with the text (see <see cref="OutgoingMessage.Number"/>), or NaN.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.inbox-message")]
-public readonly record struct InboxMessage(int From, string Text, double Number = double.NaN);
+public readonly record struct InboxMessage
+{
+    /// <param name="from">The sender.</param>
+    /// <param name="text">The text; null for a message that is its number (see <see cref="OutgoingMessage.OfNumber"/>).</param>
+    /// <param name="number">The number the sender gave with the text (see <see cref="OutgoingMessage.Number"/>), or NaN.</param>
+    public InboxMessage(int from, string? text, double number = double.NaN)
+    {
+        From = from;
+        WrittenText = text ?? (double.IsNaN(number) ? throw new ArgumentNullException(nameof(text), "a message with no number needs a text") : null);
+        Number = number;
+    }
+
+    [Id(0)] public int From { get; init; }
+
+    /// <summary>The text as the sender wrote it; null when the message is its number, whose text is made only when read.</summary>
+    [Id(1)] public string? WrittenText { get; init; }
+
+    /// <summary>The number the sender gave with the text, or NaN.</summary>
+    [Id(2)] public double Number { get; init; }
+
+    /// <summary>The message (for a message that is its number, the number's round-trip form).</summary>
+    public string Text => WrittenText ?? OutgoingMessage.Format(Number);
+
+    public bool Equals(InboxMessage other) => From == other.From && Text == other.Text && Number.Equals(other.Number);
+
+    public override int GetHashCode() => HashCode.Combine(From, Text, Number);
+}
 
 /// <summary>A message an agent sends to one of its neighbours; it is read in the next round.</summary>
-/// <param name="Number">
-/// When the text is a number, that number (exactly what parsing the text gives), so a reader takes it instead of parsing
-/// a message per neighbour per round; NaN otherwise. The text stays the message: the log, the state hash and the
-/// agent views read the text, and a message rebuilt from the log carries NaN, so readers fall back to parsing.
-/// </param>
+/// <remarks>
+/// The text is the message: the log, the state hash and the agent views read it. When the message is a number, the
+/// sender gives it beside the text (<see cref="Number"/>), so a reader takes it instead of parsing a message per neighbour
+/// per round; a message rebuilt from the log carries NaN, and readers fall back to parsing. A message that is nothing but
+/// a number (<see cref="OfNumber"/>) is not formatted at all unless someone reads its text.
+/// </remarks>
 [GenerateSerializer, Immutable, Alias("agentswarm.outgoing-message")]
-public readonly record struct OutgoingMessage(int To, string Text, double Number = double.NaN);
+public readonly record struct OutgoingMessage
+{
+    /// <param name="to">The receiver: one of the sender's neighbours.</param>
+    /// <param name="text">The message.</param>
+    /// <param name="number">When the text is a number, that number (exactly what parsing the text gives); NaN otherwise.</param>
+    public OutgoingMessage(int to, string text, double number = double.NaN)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        To = to;
+        WrittenText = text;
+        Number = number;
+    }
+
+    private OutgoingMessage(int to, double number)
+    {
+        To = to;
+        Number = number;
+    }
+
+    [Id(0)] public int To { get; init; }
+
+    /// <summary>The text as the sender wrote it; null when the message is its number (<see cref="OfNumber"/>).</summary>
+    [Id(1)] public string? WrittenText { get; init; }
+
+    /// <summary>When the text is a number, that number; NaN otherwise.</summary>
+    [Id(2)] public double Number { get; init; }
+
+    /// <summary>The message (for a message that is its number, the number's round-trip form).</summary>
+    public string Text => WrittenText ?? Format(Number);
+
+    /// <summary>A message that is a number: its text is <see cref="Format"/> of it, made only when someone reads it.</summary>
+    public static OutgoingMessage OfNumber(int to, double number) =>
+        double.IsNaN(number) ? throw new ArgumentOutOfRangeException(nameof(number), "a message that is a number needs a number") : new(to, number);
+
+    /// <summary>A number as message text: its shortest round-trip form, invariant culture ("R").</summary>
+    public static string Format(double number) => number.ToString("R", CultureInfo.InvariantCulture);
+
+    public bool Equals(OutgoingMessage other) => To == other.To && Text == other.Text && Number.Equals(other.Number);
+
+    public override int GetHashCode() => HashCode.Combine(To, Text, Number);
+}
 
 /// <summary>What an agent did in a round. <see cref="Number"/> is NaN when the agent gave no usable number.</summary>
 [GenerateSerializer, Immutable, Alias("agentswarm.agent-action")]
 public readonly record struct AgentAction(double Number, string? Text = null);
 
-/// <summary>Messages that crossed from one partition to another, in one batch per destination.</summary>
+/// <summary>Messages from one partition to another, in one batch per destination per round.</summary>
+/// <remarks>
+/// The columns are views of the sending partition's buffers, which it reuses in its next step: a receiver copies what it
+/// keeps before its delivery call returns. Between silos only the views' messages travel.
+/// </remarks>
 /// <param name="From">Sender agent index of each message.</param>
 /// <param name="To">Receiver agent index of each message.</param>
-/// <param name="Text">Text of each message.</param>
-/// <param name="Numbers">Each message's number (<see cref="OutgoingMessage.Number"/>); null when no message has one.</param>
+/// <param name="Text">Text of each message as its sender wrote it (<see cref="OutgoingMessage.WrittenText"/>): null for a message that is its number.</param>
+/// <param name="Numbers">Each message's number (<see cref="OutgoingMessage.Number"/>), NaN where it has none.</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.message-batch")]
-public sealed record MessageBatch(int[] From, int[] To, string[] Text, double[]? Numbers = null)
+public sealed record MessageBatch(ArraySegment<int> From, ArraySegment<int> To, ArraySegment<string?> Text, ArraySegment<double> Numbers)
 {
-    public int Count => From.Length;
+    public int Count => From.Count;
 }
 
 /// <summary>What the controller tells every agent at the start of a round (the previous target, say).</summary>

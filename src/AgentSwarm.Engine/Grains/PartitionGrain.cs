@@ -51,7 +51,10 @@ internal sealed partial class PartitionGrain(
     private bool[] _idle = [];
     private AgentAction[] _lastActions = [];
     private int _first;
-    private readonly Dictionary<int, List<MessageBatch>> _mail = [];
+
+    // Mail delivered for coming rounds, and this partition's own outgoing mail (both reused from round to round).
+    private Mailroom _mail = new(0, 0);
+    private Outbox? _outbox;
     private int _progress;
     private int _epoch;
 
@@ -171,7 +174,7 @@ internal sealed partial class PartitionGrain(
         var outbox = new Outbox(setup.Bounds);
         for (var m = 0; m < mail.Count; m++)
         {
-            outbox.AddChecked(mail.From[m], mail.To[m], mail.Text[m], mail.Numbers is { } numbers ? numbers[m] : double.NaN);
+            outbox.AddChecked(mail.From[m], mail.To[m], mail.Text[m], mail.Numbers[m]);
         }
 
         await SendAsync(setup, outbox, epoch, _redeliverRound);
@@ -201,7 +204,8 @@ internal sealed partial class PartitionGrain(
         _idle = [];
         _lastActions = [];
         _idleStates = null;
-        _mail.Clear();
+        _mail = new Mailroom(0, 0);
+        _outbox = null;
         DeactivateOnIdle();
     }
 
@@ -231,7 +235,8 @@ internal sealed partial class PartitionGrain(
         // Grain-hosted agents that go idle hand over their saved mind then, as they may be skipped in a checkpoint's
         // round; packed minds are saved where they are.
         _idleStates = setup.CheckpointEvery > 0 && !packed ? new byte[]?[count] : null;
-        _mail.Clear();
+        _mail = new Mailroom(_first, count);
+        _outbox = new Outbox(setup.Bounds);
     }
 
     public async Task<PartitionStepResult> StepAsync(RoundContext context, CancellationToken cancellationToken)
@@ -249,9 +254,10 @@ internal sealed partial class PartitionGrain(
         var scenario = scenarios.Get(context.Scenario);
         var policy = policies.Get(context.Policy.Name);
         var count = _neighbours.Length;
-        var inboxes = TakeInboxes(context.Round);
+        var inboxes = _mail.Take(context.Round);
         var actions = _actions;
-        var outbox = new Outbox(setup.Bounds);
+        var outbox = _outbox!;
+        outbox.Reset();
         var lastRound = context.Round >= setup.Spec.Rounds;
         var stepped = 0;
         var checkpoint = setup.CheckpointEvery > 0 && context.Round % setup.CheckpointEvery == 0;
@@ -447,7 +453,7 @@ internal sealed partial class PartitionGrain(
     private async Task SendAsync(PartitionSetup setup, Outbox outbox, int epoch, int round)
     {
         var deliveries = new List<Task>();
-        for (var p = 0; p < outbox.Batches.Length; p++)
+        for (var p = 0; p < outbox.Partitions; p++)
         {
             var batch = outbox.Take(p);
             if (batch is null)
@@ -633,15 +639,7 @@ internal sealed partial class PartitionGrain(
 
     public Task<int> GetProgressAsync() => Task.FromResult(_progress);
 
-    private void Accept(int round, MessageBatch batch)
-    {
-        if (!_mail.TryGetValue(round, out var list))
-        {
-            _mail[round] = list = [];
-        }
-
-        list.Add(batch);
-    }
+    private void Accept(int round, MessageBatch batch) => _mail.Accept(round, batch);
 
     private int Concurrency(RunSpec spec, int count)
     {
@@ -653,167 +651,9 @@ internal sealed partial class PartitionGrain(
         return Math.Clamp((perRun + partitions - 1) / partitions, 1, Math.Max(1, count));
     }
 
-    /// <summary>
-    /// This round's mail, one inbox per local agent, each sorted by sender so arrival order never shows: one array for the
-    /// whole partition, each agent's inbox a slice of it (nothing allocated per agent).
-    /// </summary>
-    private RoundMail? TakeInboxes(int round)
-    {
-        // Mail for earlier rounds can only be left over from a cancelled round: drop it.
-        foreach (var stale in _mail.Keys.Where(r => r < round).ToList())
-        {
-            _mail.Remove(stale);
-        }
-
-        if (!_mail.Remove(round, out var batches))
-        {
-            return null;
-        }
-
-        var count = _neighbours.Length;
-        var offsets = new int[count + 1];
-        foreach (var batch in batches)
-        {
-            foreach (var to in batch.To)
-            {
-                offsets[to - _first + 1]++;
-            }
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            offsets[i + 1] += offsets[i];
-        }
-
-        var messages = new InboxMessage[offsets[count]];
-        var next = offsets[..count];
-        foreach (var batch in batches)
-        {
-            for (var m = 0; m < batch.Count; m++)
-            {
-                var local = batch.To[m] - _first;
-                messages[next[local]++] = new InboxMessage(batch.From[m], batch.Text[m], batch.Numbers is { } numbers ? numbers[m] : double.NaN);
-            }
-        }
-
-        for (var i = 0; i < count; i++)
-        {
-            if (offsets[i + 1] - offsets[i] > 1)
-            {
-                messages.AsSpan(offsets[i], offsets[i + 1] - offsets[i]).Sort(static (x, y) => x.From.CompareTo(y.From));
-            }
-        }
-
-        return new RoundMail(messages, offsets);
-    }
-
-    /// <summary>A partition's mail of one round: every message, grouped by receiver; agent i's are offsets[i] .. offsets[i + 1] - 1.</summary>
-    private sealed class RoundMail(InboxMessage[] messages, int[] offsets)
-    {
-        public Inbox Of(int local) => new(messages, offsets[local], offsets[local + 1] - offsets[local]);
-    }
-
     [LoggerMessage(Level = LogLevel.Debug, Message = "Run {RunId}: partition {Partition} owns agents {First} + {Count}")]
     private static partial void LogInitialized(ILogger logger, string runId, int partition, int first, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: partition {Partition} restored to round {Round} (epoch {Epoch})")]
     private static partial void LogRestored(ILogger logger, string runId, int partition, int round, int epoch);
-
-    /// <summary>Outgoing mail of one step, grouped by destination partition.</summary>
-    private sealed class Outbox(int[] bounds)
-    {
-        public Builder?[] Batches { get; } = new Builder?[bounds.Length - 1];
-
-        public long Delivered { get; private set; }
-
-        public long Dropped { get; private set; }
-
-        public void Add(int from, int[] neighbours, OutgoingMessage[] outgoing)
-        {
-            foreach (var message in outgoing)
-            {
-                // An agent speaks only along its own edges; the post office refuses anything else.
-                if (neighbours.AsSpan().BinarySearch(message.To) < 0)
-                {
-                    Dropped++;
-                    continue;
-                }
-
-                var p = PartitionOf(message.To);
-                (Batches[p] ??= new Builder()).Add(from, message.To, message.Text, message.Number);
-                Delivered++;
-            }
-        }
-
-        /// <summary>Mail already checked against its sender's edges (a checkpoint's).</summary>
-        public void AddChecked(int from, int to, string text, double number) => (Batches[PartitionOf(to)] ??= new Builder()).Add(from, to, text, number);
-
-        /// <summary>All of the step's mail in one batch, in destination-partition order (for a checkpoint).</summary>
-        public MessageBatch All()
-        {
-            var all = new Builder();
-            foreach (var builder in Batches)
-            {
-                builder?.CopyTo(all);
-            }
-
-            return all.Build();
-        }
-
-        public MessageBatch? Take(int partition) => Batches[partition]?.Build();
-
-        private int PartitionOf(int agent)
-        {
-            var i = Array.BinarySearch(bounds, agent);
-            if (i < 0)
-            {
-                return ~i - 1;
-            }
-
-            // Several partitions may start at the same index when some are empty: take the last.
-            while (i + 1 < bounds.Length - 1 && bounds[i + 1] == agent)
-            {
-                i++;
-            }
-
-            return i;
-        }
-
-        public sealed class Builder
-        {
-            private readonly List<int> _from = [];
-            private readonly List<int> _to = [];
-            private readonly List<string> _text = [];
-
-            // Made at the first message with a number, NaN for those before it.
-            private List<double>? _numbers;
-
-            public void Add(int from, int to, string text, double number)
-            {
-                if (_numbers is null && !double.IsNaN(number))
-                {
-                    _numbers = new List<double>(Math.Max(_from.Capacity, 4));
-                    for (var i = 0; i < _from.Count; i++)
-                    {
-                        _numbers.Add(double.NaN);
-                    }
-                }
-
-                _from.Add(from);
-                _to.Add(to);
-                _text.Add(text);
-                _numbers?.Add(number);
-            }
-
-            public MessageBatch Build() => new([.. _from], [.. _to], [.. _text], _numbers is null ? null : [.. _numbers]);
-
-            public void CopyTo(Builder all)
-            {
-                for (var i = 0; i < _from.Count; i++)
-                {
-                    all.Add(_from[i], _to[i], _text[i], _numbers is null ? double.NaN : _numbers[i]);
-                }
-            }
-        }
-    }
 }

@@ -254,11 +254,11 @@ public sealed class GuessAgentMind : ILlmAgentMind
             return new AgentDecision(new AgentAction(guess));
         }
 
-        var text = guess.ToString("R", CultureInfo.InvariantCulture);
+        // The guess is the message; its text ("R", as before) is made only if someone reads it (the log, a view).
         var outgoing = new OutgoingMessage[turn.Neighbours.Length];
         for (var i = 0; i < outgoing.Length; i++)
         {
-            outgoing[i] = new OutgoingMessage(turn.Neighbours[i], text, guess);
+            outgoing[i] = OutgoingMessage.OfNumber(turn.Neighbours[i], guess);
         }
 
         return new AgentDecision(new AgentAction(guess), outgoing);
