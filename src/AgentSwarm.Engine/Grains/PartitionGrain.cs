@@ -37,6 +37,9 @@ internal sealed partial class PartitionGrain(
     /// <summary>A synchronous run of agents gives the activation back this often, so progress and mail calls interleave.</summary>
     private const int YieldEvery = 1 << 16;
 
+    /// <summary>Workers a step launches between giving the activation back (see ForEachAgentAsync).</summary>
+    private const int LaunchYieldEvery = 256;
+
     private PartitionSetup? _setup;
     private int[][] _neighbours = [];
 
@@ -396,7 +399,7 @@ internal sealed partial class PartitionGrain(
                 if (++run == YieldEvery)
                 {
                     run = 0;
-                    await Task.Yield();
+                    await SiloTurns.YieldAsync();
                 }
             }
 
@@ -590,7 +593,7 @@ internal sealed partial class PartitionGrain(
                     if (++run == YieldEvery)
                     {
                         run = 0;
-                        await Task.Yield();
+                        await SiloTurns.YieldAsync();
                     }
                 }
                 else
@@ -607,6 +610,13 @@ internal sealed partial class PartitionGrain(
         for (var w = 0; w < workers.Length; w++)
         {
             workers[w] = WorkAsync();
+
+            // Each worker runs its first agent up to its first wait (an LLM call, say) before this loop goes on: give
+            // the thread back now and then, so the calls already made start on their way while the rest are launched.
+            if ((w + 1) % LaunchYieldEvery == 0)
+            {
+                await SiloTurns.YieldAsync();
+            }
         }
 
         await Task.WhenAll(workers);
