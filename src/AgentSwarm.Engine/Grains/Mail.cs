@@ -75,7 +75,18 @@ internal sealed class MailBuffer
     public MessageBatch View() => new(new(_from, 0, Count), new(_to, 0, Count), new(_text, 0, Count), new(_numbers, 0, Count));
 
     /// <summary>The buffer's messages in arrays of their own (a checkpoint keeps them).</summary>
-    public MessageBatch Copy() => new(_from[..Count], _to[..Count], _text[..Count], _numbers[..Count]);
+    /// <remarks>
+    /// Four new arrays even when empty: a range of nothing is the one shared empty array, and Orleans' serializer writes
+    /// a second segment over an array it already wrote as a reference, which its ArraySegment codec cannot read back.
+    /// </remarks>
+    public MessageBatch Copy() => new(Own(_from), Own(_to), Own(_text), Own(_numbers));
+
+    private T[] Own<T>(T[] column)
+    {
+        var copy = new T[Count];
+        Array.Copy(column, copy, Count);
+        return copy;
+    }
 
     public void CopyTo(MailBuffer other)
     {
