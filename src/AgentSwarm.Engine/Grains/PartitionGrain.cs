@@ -656,7 +656,7 @@ internal sealed partial class PartitionGrain(
         var policy = policies.Get(spec.Policy.Name);
         var perRun = spec.Policy.Concurrency > 0
             ? spec.Policy.Concurrency
-            : _minds is not null ? policy.PackedRunConcurrency : policy.DefaultRunConcurrency;
+            : policy.RunConcurrency(spec.Policy, packed: _minds is not null);
         var partitions = Math.Max(1, spec.Partitions);
         return Math.Clamp((perRun + partitions - 1) / partitions, 1, Math.Max(1, count));
     }

@@ -14,6 +14,9 @@ public interface IAgentPolicy
     /// <summary>Agents in flight across the whole run when they are packed in their partitions (no grain call each).</summary>
     int PackedRunConcurrency => DefaultRunConcurrency;
 
+    /// <summary>Agents in flight across the whole run when the policy spec leaves concurrency at 0, for the run's own settings.</summary>
+    int RunConcurrency(PolicySpec spec, bool packed) => packed ? PackedRunConcurrency : DefaultRunConcurrency;
+
     /// <summary>How a run with this policy hosts its agents when the run leaves it to the engine (see the README for why).</summary>
     AgentHosting DefaultHosting => AgentHosting.Packed;
 
