@@ -7,7 +7,8 @@ namespace AgentSwarm.Inference.Tests;
 
 /// <summary>
 /// LLM agents packed in their partitions and LLM agents as grains make the same calls and get the same answers: every
-/// round's state hash (each agent's action and messages), statistics and LLM call count agree.
+/// round's state hash (each agent's action and messages), statistics and LLM call count agree, however many agents are
+/// in flight at once.
 /// </summary>
 public sealed class LlmHostingTests(InferenceClusterFixture fixture) : IClassFixture<InferenceClusterFixture>
 {
@@ -22,9 +23,14 @@ public sealed class LlmHostingTests(InferenceClusterFixture fixture) : IClassFix
         var (grainStatus, grain, grainLlm) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Grain });
         var (packedStatus, packed, packedLlm) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed, Partitions = 5 });
 
+        // The policy's own bound (3 per call the endpoint takes at once: 48 here) against every agent at once.
+        var (allStatus, allAtOnce, _) = await fixture.RunAsync(spec with { Hosting = AgentHosting.Packed, Partitions = 5, Policy = spec.Policy with { Concurrency = 300 } });
+
         Assert.Equal(SimulationState.Completed, grainStatus.State);
         Assert.Equal(SimulationState.Completed, packedStatus.State);
+        Assert.Equal(SimulationState.Completed, allStatus.State);
         SameRounds.Assert(grain, packed, "guess llm");
+        SameRounds.Assert(packed, allAtOnce, "guess llm, every agent at once");
         Assert.Equal(2 * 3 * 300, grainLlm!.Total.Requests);
         Assert.Equal(grainLlm.Total.Requests, packedLlm!.Total.Requests);
     }
