@@ -113,6 +113,8 @@ internal static class InferenceBench
         // round is seen through a grain call: a silo too busy to answer it would open the CPU window late, past CPU the
         // round spent: how late it opened (the round's own clock against this one) is reported beside the figure.
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var pauseBefore = GC.GetTotalPauseDuration();
+        int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
 
@@ -137,6 +139,8 @@ internal static class InferenceBench
         }
 
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+        var gcPause = GC.GetTotalPauseDuration() - pauseBefore;
+        var collections = new JsonArray([.. Enumerable.Range(0, 3).Select(g => (JsonNode)(GC.CollectionCount(g) - collectionsBefore[g]))]);
         var watched = clock.Elapsed;
         if (status.State != SimulationState.Completed)
         {
@@ -168,6 +172,8 @@ internal static class InferenceBench
             ["efficiency"] = achieved / capacity,
             ["cpuSeconds"] = cpu.TotalSeconds,
             ["cpuMicrosecondsPerCall"] = cpu.TotalMicroseconds / calls,
+            ["gcPauseSeconds"] = gcPause.TotalSeconds,
+            ["gcCollections"] = collections,
             ["cpuWindowLateSeconds"] = Math.Max(0, round.Elapsed.TotalSeconds - watched.TotalSeconds),
             ["outputTokensPerCall"] = outputPerCall,
             ["uncachedPromptTokensPerCall"] = uncachedPerCall,
