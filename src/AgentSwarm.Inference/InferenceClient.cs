@@ -15,7 +15,7 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
 {
     private readonly ConcurrentDictionary<string, RunBatcher> _runs = new(StringComparer.Ordinal);
     private readonly InferenceOptions _options = options.Value;
-    private readonly SemaphoreSlim _outstanding = new(options.Value.MaxOutstanding, options.Value.MaxOutstanding);
+    private readonly CallLimiter _outstanding = new(options.Value.MaxOutstanding);
 
     /// <summary>A client bound to one run and its settings, as an agent's mind sees it.</summary>
     public ILlmClient For(string runId, LlmSpec spec) =>
@@ -44,11 +44,7 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
                 request = request with { TraceParent = step.Id };
             }
 
-            try
-            {
-                await owner._outstanding.WaitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
+            if (!await owner._outstanding.EnterAsync(cancellationToken))
             {
                 return new LlmResponse(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
             }
@@ -91,7 +87,7 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
             }
             finally
             {
-                owner._outstanding.Release();
+                owner._outstanding.Exit();
             }
         }
 
