@@ -87,6 +87,12 @@ public sealed class SimulatedServerTests
         Assert.True(response.Usage!.InputTokenCount > 5);
         Assert.Equal(1, response.Usage.OutputTokenCount);
         Assert.Equal(1, client.Snapshot().Completed);
+
+        // What the server spent itself is counted apart from the engine's CPU (Linux tells a thread's CPU time).
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.True(client.Snapshot().CpuMs > 0);
+        }
     }
 
     [Fact]

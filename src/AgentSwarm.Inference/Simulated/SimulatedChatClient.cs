@@ -33,6 +33,9 @@ public sealed class SimulatedChatClient : IChatClient
     private Task? _loop;
     private bool _sleeping;
 
+    // CPU this server spent itself (answering, hashing prompts, stepping the GPU), in nanoseconds.
+    private long _cpuNs;
+
     public SimulatedChatClient(SimulatedServerOptions options, IEnumerable<ISimulatedResponder> responders, TimeProvider? time = null)
     {
         _options = options;
@@ -49,12 +52,13 @@ public sealed class SimulatedChatClient : IChatClient
     {
         lock (_lock)
         {
-            return new SimulatedGpuSnapshot(_gpu.NowMs, _gpu.BusyMs, _gpu.Completed, _gpu.PromptTokens, _gpu.CachedPromptTokens, _gpu.OutputTokens, _gpu.Running, _gpu.Waiting, _gpu.CacheEvictions, _gpu.Steps);
+            return new SimulatedGpuSnapshot(_gpu.NowMs, _gpu.BusyMs, _gpu.Completed, _gpu.PromptTokens, _gpu.CachedPromptTokens, _gpu.OutputTokens, _gpu.Running, _gpu.Waiting, _gpu.CacheEvictions, _gpu.Steps, Interlocked.Read(ref _cpuNs) / 1e6);
         }
     }
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        var cpu = ThreadCpu.Now();
         var request = options?.AdditionalProperties?.TryGetValue(RequestProperty, out var value) == true && value is LlmRequest carried
             ? carried
             : ToRequest(messages, options);
@@ -73,7 +77,9 @@ public sealed class SimulatedChatClient : IChatClient
         var done = new TaskCompletionSource<SimulatedSequence>(TaskCreationOptions.RunContinuationsAsynchronously);
         var sequence = new SimulatedSequence(promptTokens, PrefixCache.Chain(prompt, _options.Profile.BlockTokens * SimulatedGpuProfile.CharsPerToken), outputTokens, done);
         Submit(sequence);
+        Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
         var finished = await done.Task.WaitAsync(cancellationToken);
+        cpu = ThreadCpu.Now();
         var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
         {
             ModelId = _options.Profile.Model,
@@ -87,6 +93,7 @@ public sealed class SimulatedChatClient : IChatClient
             },
         };
         response.AdditionalProperties = new() { ["model_latency_ms"] = finished.FinishedAt - finished.EnqueuedAt };
+        Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
         return response;
     }
 
@@ -242,11 +249,14 @@ public sealed class SimulatedChatClient : IChatClient
                 }
             }
 
+            var cpu = ThreadCpu.Now();
             SimulatedStep step;
             lock (_lock)
             {
                 step = _gpu.Step();
             }
+
+            Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
 
             if (!_options.VirtualClock)
             {
@@ -259,10 +269,13 @@ public sealed class SimulatedChatClient : IChatClient
                 }
             }
 
+            cpu = ThreadCpu.Now();
             foreach (var finished in step.Finished)
             {
                 ((TaskCompletionSource<SimulatedSequence>)finished.State!).TrySetResult(finished);
             }
+
+            Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
         }
     }
 
@@ -275,7 +288,8 @@ public sealed class SimulatedChatClient : IChatClient
     }
 }
 
-/// <summary>A simulated GPU's counters; times in model milliseconds.</summary>
+/// <summary>A simulated GPU's counters; times in model milliseconds, except <see cref="CpuMs"/>.</summary>
+/// <param name="CpuMs">CPU the simulated server spent itself (0 where the platform cannot tell a thread's CPU time).</param>
 public readonly record struct SimulatedGpuSnapshot(
     double NowMs,
     double BusyMs,
@@ -286,4 +300,5 @@ public readonly record struct SimulatedGpuSnapshot(
     int Running,
     int Waiting,
     long CacheEvictions,
-    long Steps);
+    long Steps,
+    double CpuMs = 0);
