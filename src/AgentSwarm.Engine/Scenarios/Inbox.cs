@@ -7,6 +7,8 @@ namespace AgentSwarm.Engine.Scenarios;
 /// An agent's mail this round, sorted by sender: a slice of its partition's one array of the round's mail (packed
 /// hosting), or an array of its own (grain hosting). Read it with <c>foreach</c>, <see cref="Length"/> and the indexer;
 /// a packed partition allocates nothing per agent for it. LINQ works too (through <see cref="IReadOnlyList{T}"/>, boxed).
+/// A packed partition reuses the array in its next round: a mind that keeps mail past its turn keeps a copy
+/// (<see cref="ToArray"/>), not the inbox.
 /// </summary>
 [CollectionBuilder(typeof(Inbox), nameof(Create))]
 public readonly struct Inbox : IReadOnlyList<InboxMessage>
