@@ -88,14 +88,6 @@ internal sealed class MailBuffer
         return copy;
     }
 
-    public void CopyTo(MailBuffer other)
-    {
-        for (var m = 0; m < Count; m++)
-        {
-            other.Add(_from[m], _to[m], _text[m], _numbers[m]);
-        }
-    }
-
     /// <summary>Empties the buffer, keeping its capacity (and dropping its texts, so they can be collected).</summary>
     public void Clear()
     {
@@ -167,7 +159,10 @@ internal sealed class Outbox(int[] bounds)
         var all = new MailBuffer();
         foreach (var batch in _batches)
         {
-            batch?.CopyTo(all);
+            if (batch is { Count: > 0 })
+            {
+                all.AddRange(batch.View());
+            }
         }
 
         return all.Copy();
@@ -224,16 +219,6 @@ internal sealed class Mailroom(int first, int count)
         }
 
         buffer.AddRange(batch);
-    }
-
-    public void Clear()
-    {
-        foreach (var buffer in _rounds.Values)
-        {
-            Release(buffer);
-        }
-
-        _rounds.Clear();
     }
 
     /// <summary>
