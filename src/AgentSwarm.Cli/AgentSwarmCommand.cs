@@ -587,9 +587,10 @@ internal static class AgentSwarmCommand
         var requests = new Option<int>("--requests") { Description = "affinity: requests per routing policy", DefaultValueFactory = _ => 20_000 };
         var routing = new Option<string>("--routing") { Description = "efficiency: affinity | round-robin | least-loaded", DefaultValueFactory = _ => "affinity" };
         routing.AcceptOnlyFromAmong([.. Abstractions.LlmRouting.All]);
+        var inferenceRounds = new Option<int>("--rounds", "-r") { Description = "efficiency: rounds (the first pays for the JIT; later ones are warm)", DefaultValueFactory = _ => 2 };
         var inference = new Command("inference", "The inference pool against simulated GPUs: efficiency against capacity, affinity against round-robin, a 1M-agent capacity estimate.")
         {
-            inferenceWorkload, inferenceAgents, endpointCount, profile, requests, routing,
+            inferenceWorkload, inferenceAgents, endpointCount, profile, requests, routing, inferenceRounds,
         };
         inference.SetAction(async (parse, cancellationToken) =>
         {
@@ -599,7 +600,8 @@ internal static class AgentSwarmCommand
                 Math.Max(1, parse.GetValue(endpointCount)),
                 parse.GetRequiredValue(profile),
                 Math.Max(1, parse.GetValue(requests)),
-                parse.GetRequiredValue(routing));
+                parse.GetRequiredValue(routing),
+                Math.Max(1, parse.GetValue(inferenceRounds)));
             return await InferenceBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 

@@ -24,7 +24,7 @@ namespace AgentSwarm.Cli;
 /// </summary>
 internal static class InferenceBench
 {
-    public sealed record Settings(string Workload, int Agents, int Endpoints, string Profile, int Requests, string Routing = LlmRouting.Affinity);
+    public sealed record Settings(string Workload, int Agents, int Endpoints, string Profile, int Requests, string Routing = LlmRouting.Affinity, int Rounds = 2);
 
     public static async Task<int> ExecuteAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -39,13 +39,16 @@ internal static class InferenceBench
         {
             var r = await EfficiencyAsync(settings, error, cancellationToken);
             results["efficiency"] = r;
-            await output.WriteLineAsync("efficiency (LLM guess-2/3, 1 round, answer + extraction call per agent, real clock)");
-            await output.WriteLineAsync("| agents | endpoints | calls | round s | achieved calls/s | capacity calls/s | efficiency | process CPU us/call | engine CPU us/call (less the simulated servers) | out tok/call | uncached prompt tok/call |");
-            await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|");
-            await output.WriteLineAsync(Invariant($"| {r["agents"]} | {r["endpoints"]} x {settings.Profile} | {r["calls"]} | {(double)r["roundSeconds"]!:F1} | {(double)r["achievedPerSecond"]!:N0} | {(double)r["capacityPerSecond"]!:N0} | {(double)r["efficiency"]!:P1} | {(double)r["cpuMicrosecondsPerCall"]!:F1} | {(double)r["engineCpuMicrosecondsPerCall"]!:F1} | {(double)r["outputTokensPerCall"]!:F2} | {(double)r["uncachedPromptTokensPerCall"]!:F1} |"));
-            if ((double)r["cpuWindowLateSeconds"]! > 0.2)
+            await output.WriteLineAsync(Invariant($"efficiency (LLM guess-2/3, {settings.Rounds} round(s), answer + extraction call per agent, real clock; {r["agents"]} agents, {r["endpoints"]} x {settings.Profile})"));
+            await output.WriteLineAsync("| round | calls | round s | achieved calls/s | capacity calls/s | efficiency | process CPU us/call | engine CPU us/call (less the simulated servers) | JIT s | allocated B/call | GC pause s | out tok/call | uncached prompt tok/call |");
+            await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var row in r["rounds"]!.AsArray())
             {
-                await output.WriteLineAsync(Invariant($"(the CPU window opened {(double)r["cpuWindowLateSeconds"]!:F1} s into the round: the CPU figure leaves out what the round spent before)"));
+                await output.WriteLineAsync(Invariant($"| {row!["round"]} | {row["calls"]} | {(double)row["roundSeconds"]!:F1} | {(double)row["achievedPerSecond"]!:N0} | {(double)row["capacityPerSecond"]!:N0} | {(double)row["efficiency"]!:P1} | {(double)row["cpuMicrosecondsPerCall"]!:F1} | {(double)row["engineCpuMicrosecondsPerCall"]!:F1} | {(double)row["jitSeconds"]!:F2} | {(double)row["allocatedBytesPerCall"]!:N0} | {(double)row["gcPauseSeconds"]!:F2} | {(double)row["outputTokensPerCall"]!:F2} | {(double)row["uncachedPromptTokensPerCall"]!:F1} |"));
+                if ((double)row["cpuWindowLateSeconds"]! > 0.2)
+                {
+                    await output.WriteLineAsync(Invariant($"(round {row["round"]}'s CPU window opened {(double)row["cpuWindowLateSeconds"]!:F1} s late: its CPU figure leaves out what the round spent before)"));
+                }
             }
 
             await output.WriteLineAsync();
@@ -94,7 +97,7 @@ internal static class InferenceBench
         var spec = new RunSpec(
             GuessTwoThirdsScenario.ScenarioName,
             settings.Agents,
-            1,
+            settings.Rounds,
             42,
             new PolicySpec(PolicyNames.Llm, TimeSpan.Zero, 0, new LlmSpec(endpoints, 0.7, 64, Routing: settings.Routing)),
             0,
@@ -109,68 +112,124 @@ internal static class InferenceBench
             await Task.Delay(20, cancellationToken);
         }
 
-        // Set-up (creating the agents) is the engine's cost, measured by `bench engine`; this counts the round only. The
-        // round is seen through a grain call: a silo too busy to answer it would open the CPU window late, past CPU the
-        // round spent: how late it opened (the round's own clock against this one) is reported beside the figure.
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var pauseBefore = GC.GetTotalPauseDuration();
-        int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
-        var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
-
-        // The pool forgets a run as it ends; its simulated servers (one per address, shared by runs) stay. Take hold of
-        // them while the run is on, and read their counters after it.
+        // Set-up (creating the agents) is the engine's cost, measured by `bench engine`; this counts the rounds only. A
+        // round is seen through a grain call: a silo too busy to answer it would open the round's CPU window late, past
+        // CPU the round spent: how late each opened (the round's own clock against this one) is reported beside it.
         var pool = silo.Services.GetRequiredService<InferencePool>();
         IReadOnlyList<SimulatedChatClient?> used = [];
-        while ((status = await simulation.GetStatusAsync()).State is SimulationState.Running or SimulationState.Pending)
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        var current = status.CurrentRound;
+        var opened = ProcessSample.Take(clock, []);
+        var samples = new List<(int Round, ProcessSample Start, ProcessSample End)>();
+        while (true)
         {
+            status = await simulation.GetStatusAsync();
             if (used.Count == 0)
             {
+                // The pool forgets a run as it ends; its simulated servers (one per address, shared by runs) stay. Take
+                // hold of them while the run is on, and read their counters after it. They are made at the run's first
+                // call, so before that they have spent nothing of it.
                 used = pool.SimulatedServers(runId);
+            }
+
+            var running = status.State is SimulationState.Running or SimulationState.Pending;
+            if (!running || status.CurrentRound != current)
+            {
+                var closed = ProcessSample.Take(clock, used);
+                samples.Add((current, opened, closed));
+                opened = closed;
+                current = status.CurrentRound;
+            }
+
+            if (!running)
+            {
+                break;
             }
 
             if (clock.Elapsed - lastReport > TimeSpan.FromSeconds(10))
             {
                 lastReport = clock.Elapsed;
-                await error.WriteLineAsync(Invariant($"  efficiency: {status.CurrentRoundAgentsDone:N0}/{spec.Agents:N0} agents done, {clock.Elapsed.TotalSeconds:F0} s"));
+                await error.WriteLineAsync(Invariant($"  efficiency: round {status.CurrentRound}/{spec.Rounds}, {status.CurrentRoundAgentsDone:N0}/{spec.Agents:N0} agents done, {clock.Elapsed.TotalSeconds:F0} s"));
             }
 
             await Task.Delay(20, cancellationToken);
         }
 
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
-        var gcPause = GC.GetTotalPauseDuration() - pauseBefore;
-        var collections = new JsonArray([.. Enumerable.Range(0, 3).Select(g => (JsonNode)(GC.CollectionCount(g) - collectionsBefore[g]))]);
-        var watched = clock.Elapsed;
         if (status.State != SimulationState.Completed)
         {
             throw new InvalidOperationException($"the benchmark run ended {status.State}: {status.Error}");
         }
 
-        var round = (await simulation.GetRoundsAsync(1))[0];
         if (used.Count != settings.Endpoints)
         {
             throw new InvalidOperationException($"the run ended before its {settings.Endpoints} simulated servers could be read (saw {used.Count})");
         }
 
-        var servers = used.Select(s => s!.Snapshot()).ToArray();
-        long calls = servers.Sum(s => s.Completed);
+        var results = await simulation.GetRoundsAsync(1);
+        var rows = new JsonArray();
+        foreach (var (round, start, end) in samples)
+        {
+            if (round < 1 || round > results.Length)
+            {
+                continue;
+            }
 
-        // The simulated servers run in this process but stand for GPU servers elsewhere: their own CPU is not the engine's.
-        // They were made for this run at its first call, so all they spent is this round's.
-        var simulatedCpuMs = servers.Sum(s => s.CpuMs);
-        var outputPerCall = (double)servers.Sum(s => s.OutputTokens) / calls;
-        var uncachedPerCall = (double)servers.Sum(s => s.PromptTokens - s.CachedPromptTokens) / calls;
-        var capacity = settings.Endpoints * SimulatedGpuProfile.Named[settings.Profile].CapacityPerSecond(uncachedPerCall, outputPerCall);
-        var achieved = calls / round.Elapsed.TotalSeconds;
-        return new JsonObject
+            rows.Add(Row(settings, results[round - 1].Elapsed, round, start, end));
+        }
+
+        var result = new JsonObject
         {
             ["agents"] = spec.Agents,
             ["endpoints"] = settings.Endpoints,
             ["profile"] = settings.Profile,
             ["routing"] = settings.Routing,
+        };
+
+        // The first round's figures stand at the top (as before more than one round was run); every round's in `rounds`.
+        foreach (var (key, value) in rows[0]!.AsObject())
+        {
+            result[key] = value?.DeepClone();
+        }
+
+        result["rounds"] = rows;
+        return result;
+    }
+
+    private static JsonObject Row(Settings settings, TimeSpan elapsed, int round, ProcessSample start, ProcessSample end)
+    {
+        SimulatedGpuSnapshot Delta(int i)
+        {
+            var a = i < start.Servers.Length ? start.Servers[i] : default;
+            var b = end.Servers[i];
+            return b with
+            {
+                BusyMs = b.BusyMs - a.BusyMs,
+                Completed = b.Completed - a.Completed,
+                PromptTokens = b.PromptTokens - a.PromptTokens,
+                CachedPromptTokens = b.CachedPromptTokens - a.CachedPromptTokens,
+                OutputTokens = b.OutputTokens - a.OutputTokens,
+                Steps = b.Steps - a.Steps,
+                CpuMs = b.CpuMs - a.CpuMs,
+            };
+        }
+
+        var servers = Enumerable.Range(0, end.Servers.Length).Select(Delta).ToArray();
+        long calls = servers.Sum(s => s.Completed);
+        var cpu = end.Cpu - start.Cpu;
+
+        // The simulated servers run in this process but stand for GPU servers elsewhere: their own CPU is not the engine's.
+        var simulatedCpuMs = servers.Sum(s => s.CpuMs);
+        var outputPerCall = (double)servers.Sum(s => s.OutputTokens) / calls;
+        var uncachedPerCall = (double)servers.Sum(s => s.PromptTokens - s.CachedPromptTokens) / calls;
+        var capacity = settings.Endpoints * SimulatedGpuProfile.Named[settings.Profile].CapacityPerSecond(uncachedPerCall, outputPerCall);
+        var achieved = calls / elapsed.TotalSeconds;
+        return new JsonObject
+        {
+            ["round"] = round,
             ["calls"] = calls,
-            ["roundSeconds"] = round.Elapsed.TotalSeconds,
+            ["roundSeconds"] = elapsed.TotalSeconds,
+            ["windowSeconds"] = (end.Clock - start.Clock).TotalSeconds,
             ["achievedPerSecond"] = achieved,
             ["capacityPerSecond"] = capacity,
             ["efficiency"] = achieved / capacity,
@@ -178,17 +237,31 @@ internal static class InferenceBench
             ["cpuMicrosecondsPerCall"] = cpu.TotalMicroseconds / calls,
             ["simulatedServersCpuSeconds"] = simulatedCpuMs / 1000,
             ["engineCpuMicrosecondsPerCall"] = (cpu.TotalMicroseconds - (simulatedCpuMs * 1000)) / calls,
-            ["gcPauseSeconds"] = gcPause.TotalSeconds,
-            ["gcCollections"] = collections,
-            ["cpuWindowLateSeconds"] = Math.Max(0, round.Elapsed.TotalSeconds - watched.TotalSeconds),
+            ["jitSeconds"] = (end.Jit - start.Jit).TotalSeconds,
+            ["allocatedBytesPerCall"] = (double)(end.Allocated - start.Allocated) / calls,
+            ["gcPauseSeconds"] = (end.GcPause - start.GcPause).TotalSeconds,
+            ["gcCollections"] = new JsonArray([.. Enumerable.Range(0, 3).Select(g => (JsonNode)(end.Collections[g] - start.Collections[g]))]),
+            ["cpuWindowLateSeconds"] = Math.Max(0, elapsed.TotalSeconds - (end.Clock - start.Clock).TotalSeconds),
             ["outputTokensPerCall"] = outputPerCall,
             ["uncachedPromptTokensPerCall"] = uncachedPerCall,
             ["gpuBusySeconds"] = servers.Max(s => s.BusyMs) / 1000,
-            ["gpuUtilisation"] = servers.Sum(s => s.BusyMs) / 1000 / (settings.Endpoints * round.Elapsed.TotalSeconds),
+            ["gpuUtilisation"] = servers.Sum(s => s.BusyMs) / 1000 / (settings.Endpoints * elapsed.TotalSeconds),
             ["meanBatch"] = (double)servers.Sum(s => s.OutputTokens) / servers.Sum(s => s.Steps),
-            ["gpuIdleSeconds"] = new JsonArray([.. servers.Select(s => (JsonNode)((s.NowMs - s.BusyMs) / 1000))]),
-            ["gpuClockSeconds"] = new JsonArray([.. servers.Select(s => (JsonNode)(s.NowMs / 1000))]),
+            ["gpuIdleSeconds"] = new JsonArray([.. servers.Select(s => (JsonNode)((elapsed.TotalMilliseconds - s.BusyMs) / 1000))]),
         };
+    }
+
+    /// <summary>The process's counters at one moment of the run, and the simulated servers' (empty before they exist).</summary>
+    private sealed record ProcessSample(TimeSpan Clock, TimeSpan Cpu, TimeSpan Jit, long Allocated, TimeSpan GcPause, int[] Collections, SimulatedGpuSnapshot[] Servers)
+    {
+        public static ProcessSample Take(Stopwatch clock, IReadOnlyList<SimulatedChatClient?> servers) => new(
+            clock.Elapsed,
+            Process.GetCurrentProcess().TotalProcessorTime,
+            System.Runtime.JitInfo.GetCompilationTime(),
+            GC.GetTotalAllocatedBytes(),
+            GC.GetTotalPauseDuration(),
+            [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)],
+            [.. servers.Select(s => s!.Snapshot())]);
     }
 
     private static async Task<JsonObject> AffinityAsync(Settings settings, CancellationToken cancellationToken)

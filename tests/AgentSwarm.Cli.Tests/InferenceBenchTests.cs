@@ -10,7 +10,9 @@ public sealed class InferenceBenchTests
     {
         var (code, output, error) = await Cli.InvokeAsync("bench", "inference", "--workload", "efficiency", "--agents", "300", "--endpoints", "2");
         Assert.True(code == 0, error);
-        Assert.Contains(output.Split('\n'), l => l.StartsWith("| 300 | 2 x h100-llama3-8b |", StringComparison.Ordinal));
+        Assert.Contains(output.Split('\n'), l => l.Contains("300 agents, 2 x h100-llama3-8b", StringComparison.Ordinal));
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("| 1 | ", StringComparison.Ordinal));
+        Assert.Contains(output.Split('\n'), l => l.StartsWith("| 2 | ", StringComparison.Ordinal));
 
         var line = output.Split('\n').Single(l => l.StartsWith("{\"bench\":\"inference\"", StringComparison.Ordinal));
         using var json = JsonDocument.Parse(line);
@@ -19,8 +21,16 @@ public sealed class InferenceBenchTests
 
         // Two calls per agent asked for; the deterministic extraction calls partly shared or cached, so at least one each reached a GPU.
         Assert.InRange(efficiency.GetProperty("calls").GetInt64(), 300, 600);
-        Assert.Equal(2, efficiency.GetProperty("gpuClockSeconds").GetArrayLength());
+        Assert.Equal(2, efficiency.GetProperty("gpuIdleSeconds").GetArrayLength());
         Assert.InRange(efficiency.GetProperty("efficiency").GetDouble(), 0.0001, 1.5);
         Assert.True(efficiency.GetProperty("cpuMicrosecondsPerCall").GetDouble() > 0);
+
+        // Two rounds by default, each with its own calls (the counters are differences, not totals so far).
+        var rounds = efficiency.GetProperty("rounds");
+        Assert.Equal(2, rounds.GetArrayLength());
+        Assert.Equal(efficiency.GetProperty("calls").GetInt64(), rounds[0].GetProperty("calls").GetInt64());
+        Assert.Equal(2, rounds[1].GetProperty("round").GetInt32());
+        Assert.InRange(rounds[1].GetProperty("calls").GetInt64(), 300, 600);
+        Assert.True(rounds[1].GetProperty("allocatedBytesPerCall").GetDouble() > 0);
     }
 }
