@@ -18,10 +18,14 @@ public sealed class BackendFactory(IEnumerable<ISimulatedResponder> responders, 
     /// <summary>
     /// The endpoint's client, wrapped in M.E.AI's OpenTelemetry decorator: a span per call (and the gen_ai.client
     /// metrics) under the AgentSwarm source, with the GenAI semantic conventions' attributes. Prompts and responses
-    /// stay out of the spans (they are in the event log).
+    /// stay out of the spans (they are in the event log). While nobody listens to AgentSwarm's traces or metrics, calls
+    /// go straight to the server's client: the decorator costs each call an await and its timing even then.
     /// </summary>
-    public IChatClient Create(EndpointAddress address) =>
-        Backend(address).AsBuilder().UseOpenTelemetry(sourceName: AgentSwarmTelemetry.Name).Build();
+    public IChatClient Create(EndpointAddress address)
+    {
+        var backend = Backend(address);
+        return new TelemetryGateChatClient(backend, backend.AsBuilder().UseOpenTelemetry(sourceName: AgentSwarmTelemetry.Name).Build());
+    }
 
     private IChatClient Backend(EndpointAddress address) => address.Kind switch
     {
@@ -62,5 +66,27 @@ public sealed class BackendFactory(IEnumerable<ISimulatedResponder> responders, 
             KeepAlive = keepAlive,
             Options = new OllamaSharp.Models.RequestOptions { NumCtx = numCtx },
         };
+    }
+}
+
+/// <summary>Sends each call through <paramref name="observed"/> while someone listens to AgentSwarm's telemetry, else to the server's own client.</summary>
+internal sealed class TelemetryGateChatClient(IChatClient backend, IChatClient observed) : DelegatingChatClient(backend)
+{
+    private static bool Listened => AgentSwarmTelemetry.Source.HasListeners() || AgentSwarmTelemetry.LlmCalls.Enabled;
+
+    public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        Listened ? observed.GetResponseAsync(messages, options, cancellationToken) : base.GetResponseAsync(messages, options, cancellationToken);
+
+    public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        Listened ? observed.GetStreamingResponseAsync(messages, options, cancellationToken) : base.GetStreamingResponseAsync(messages, options, cancellationToken);
+
+    protected override void Dispose(bool disposing)
+    {
+        // The decorator disposes the server's client beneath it.
+        if (disposing)
+        {
+            observed.Dispose();
+        }
     }
 }

@@ -46,7 +46,7 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
 
             if (!await owner._outstanding.EnterAsync(cancellationToken))
             {
-                return new LlmResponse(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
+                return Cancelled;
             }
 
             try
@@ -79,11 +79,9 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
                     ThreadPool.UnsafeQueueUserWorkItem(static batcher => batcher.FlushOpen(), this, preferLocal: false);
                 }
 
-                return await pending.Done.Task.WaitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return new LlmResponse(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
+                // No WaitAsync (a promise and a registration more per call): the batch's registration for this call
+                // answers it as cancelled (see SendAsync).
+                return await pending.Done.Task;
             }
             finally
             {
@@ -127,8 +125,11 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
             var registrations = new CancellationTokenRegistration[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
+                // A caller that gives up has its answer at once; the batch goes on for the others.
+                var done = batch[i].Done;
                 registrations[i] = batch[i].Cancellation.Register(() =>
                 {
+                    done.TrySetResult(Cancelled);
                     if (Interlocked.Decrement(ref waiting) == 0)
                     {
                         abandoned.Cancel();
@@ -147,10 +148,9 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
             }
             catch (OperationCanceledException) when (abandoned.IsCancellationRequested)
             {
-                var cancelled = new LlmResponse(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
                 foreach (var pending in batch)
                 {
-                    pending.Done.TrySetResult(cancelled);
+                    pending.Done.TrySetResult(Cancelled);
                 }
             }
             catch (Exception exception)
@@ -173,6 +173,8 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
             }
         }
     }
+
+    private static readonly LlmResponse Cancelled = new(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
 
     private readonly record struct Pending(LlmRequest Request, TaskCompletionSource<LlmResponse> Done, CancellationToken Cancellation);
 }

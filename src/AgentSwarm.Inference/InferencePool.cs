@@ -154,14 +154,15 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
             try
             {
                 var response = await _pipeline.GetResponseAsync(new LlmChatMessages(request.Messages), Options(request), cancellationToken);
-                var endpoint = CallMetadata.Get<string?>(response, CallMetadata.Endpoint, null);
+                var metadata = CallMetadata.Find(response);
+                var endpoint = metadata?.Endpoint;
                 var text = response.Text ?? string.Empty;
                 if (_logger.IsEnabled(LogLevel.Trace))
                 {
                     LogCall(_logger, _runId, endpoint, request.Messages[^1].Text, text);
                 }
 
-                activity?.SetTag("agentswarm.llm.endpoint", endpoint).SetTag("agentswarm.llm.served", CallMetadata.Get<string?>(response, CallMetadata.Served, null));
+                activity?.SetTag("agentswarm.llm.endpoint", endpoint).SetTag("agentswarm.llm.served", metadata?.Served);
 
                 return new LlmResponse(
                     LlmOutcome.Ok,
@@ -170,9 +171,9 @@ public sealed partial class InferencePool(BackendFactory backends, TimeProvider 
                     (int)(response.Usage?.InputTokenCount ?? 0),
                     (int)(response.Usage?.OutputTokenCount ?? 0),
                     endpoint,
-                    CallMetadata.Get(response, CallMetadata.LatencyMs, 0.0),
-                    CallMetadata.Get(response, CallMetadata.Retries, 0),
-                    CallMetadata.Get<string?>(response, CallMetadata.Served, null) is not null);
+                    metadata?.LatencyMs ?? 0,
+                    metadata?.Retries ?? 0,
+                    metadata?.Served is not null);
             }
             catch (LlmCallFailedException failed)
             {

@@ -39,7 +39,7 @@ public sealed class PipelineStageTests : IAsyncLifetime
         _server.Decide = (n, _) => n < 2 ? Behaviour.Error500 : Behaviour.Answer;
         var answer = await Retrying(3).GetResponseAsync(Question("hi"), new ChatOptions { Temperature = 0.7f });
         Assert.Equal("42", answer.Text);
-        Assert.Equal(2, CallMetadata.Get(answer, CallMetadata.Retries, -1));
+        Assert.Equal(2, CallMetadata.Find(answer)?.Retries ?? -1);
         Assert.Equal(3, _server.Count);
 
         _server.Decide = (_, _) => Behaviour.NotFound404;
@@ -74,9 +74,9 @@ public sealed class PipelineStageTests : IAsyncLifetime
         var other = await client.GetResponseAsync(Question("another"), new ChatOptions { Temperature = 0 });
 
         Assert.All(new[] { first, second, sampled, other }, r => Assert.Equal("42", r.Text));
-        Assert.Null(CallMetadata.Get<string?>(first, CallMetadata.Served, null));
-        Assert.Equal(CallMetadata.FromCache, CallMetadata.Get<string?>(second, CallMetadata.Served, null));
-        Assert.Null(CallMetadata.Get<string?>(sampled, CallMetadata.Served, null));
+        Assert.Null(CallMetadata.Find(first)?.Served);
+        Assert.Equal(CallMetadata.FromCache, CallMetadata.Find(second)?.Served);
+        Assert.Null(CallMetadata.Find(sampled)?.Served);
         Assert.Equal(3, _server.Count); // the repeated deterministic question never reached the server
 
         var stats = counters.Snapshot("stage", 0, 0, false, 0);

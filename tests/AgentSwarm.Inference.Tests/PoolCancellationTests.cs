@@ -104,6 +104,43 @@ public sealed class PoolCancellationTests(InferenceClusterFixture fixture) : ICl
         Assert.Equal(1, server.Count);
     }
 
+    [Fact]
+    public async Task ACallerOfABatchThatGivesUpIsAnsweredAtOnceAndTheRestOfItsBatchGoesOn()
+    {
+        await using var server = await FakeModelServer.StartAsync();
+        var arrived = 0;
+        var allArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Decide = (n, _) =>
+        {
+            if (Interlocked.Increment(ref arrived) == 3)
+            {
+                allArrived.TrySetResult();
+            }
+
+            release.Task.Wait(TimeSpan.FromSeconds(30));
+            return Behaviour.Answer;
+        };
+        var services = ((InProcessSiloHandle)fixture.Cluster.Silos[0]).ServiceProvider;
+        var llm = services.GetRequiredService<InferenceClient>().For(Run(), new LlmSpec([$"openai={server.BaseUri}v1/m?parallel=3"]));
+
+        // Three agents' calls leave in one batch and all reach the server, which holds them.
+        using var giveUp = new CancellationTokenSource();
+        var quitter = llm.CompleteAsync(Ask("question 0"), giveUp.Token).AsTask();
+        var others = Enumerable.Range(1, 2).Select(i => llm.CompleteAsync(Ask($"question {i}"), CancellationToken.None).AsTask()).ToArray();
+        await allArrived.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // One gives up: it has its answer while the server still holds every call.
+        await giveUp.CancelAsync();
+        Assert.Equal(LlmOutcome.Cancelled, (await quitter.WaitAsync(TimeSpan.FromSeconds(30))).Outcome);
+        Assert.All(others, o => Assert.False(o.IsCompleted));
+
+        release.SetResult();
+        var answers = await Task.WhenAll(others).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.All(answers, a => Assert.True(a.Ok, a.Error));
+        Assert.Equal(3, server.Count);
+    }
+
     /// <summary>The first request is never answered until the client hangs up; any later one is answered at once. The task: the first has arrived.</summary>
     private static TaskCompletionSource NeverAnswerTheFirst(FakeModelServer server)
     {

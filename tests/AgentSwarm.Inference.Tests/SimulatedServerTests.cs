@@ -12,6 +12,30 @@ public sealed class SimulatedServerTests
     private static SimulatedSequence Sequence(string prompt, int output) =>
         new(SimulatedChatClient.Tokens(prompt), PrefixCache.Chain(prompt, Gpu.BlockTokens * SimulatedGpuProfile.CharsPerToken), output, null);
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(16)]
+    [InlineData(1000)]
+    public void TheChainReadFromTheMessagesIsTheChainOfTheRenderedPrompt(int blockChars)
+    {
+        LlmMessage[] messages =
+        [
+            new(LlmRole.System, "You are one of 100 players. Pick a number between 0 and 100."),
+            new(LlmRole.User, "Round 1."),
+            new(LlmRole.Assistant, "33.5"),
+            new(LlmRole.User, string.Empty),
+            new(LlmRole.User, "Round 2: the target was 22.1. Your number?"),
+        ];
+        var prompt = SimulatedChatClient.Render(messages);
+
+        var chain = PrefixCache.Chain(messages, blockChars, out var length);
+
+        Assert.Equal(prompt.Length, length);
+        Assert.Equal(PrefixCache.Chain(prompt, blockChars), chain);
+        Assert.Equal(prompt.Length / blockChars, chain.Length);
+    }
+
     [Fact]
     public void ADecodeStepCostsBasePlusPerSequenceAndFinishesSequencesAfterTheirTokens()
     {

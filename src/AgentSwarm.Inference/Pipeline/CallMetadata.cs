@@ -66,30 +66,48 @@ internal sealed class PoolChatOptions : ChatOptions
 
 /// <summary>
 /// What the pool's stages tell each other about one call's answer, where Microsoft.Extensions.AI leaves room for it:
-/// <see cref="ChatResponse.AdditionalProperties"/>.
+/// one entry of <see cref="ChatResponse.AdditionalProperties"/> (<see cref="Key"/>) holding this object, so a call's
+/// answer carries one typed record, not a boxed value per fact.
 /// </summary>
-internal static class CallMetadata
+internal sealed class CallMetadata
 {
-    /// <summary>Response: the endpoint address that answered.</summary>
-    public const string Endpoint = "agentswarm.endpoint";
+    /// <summary>The key of the entry in <see cref="ChatResponse.AdditionalProperties"/>.</summary>
+    public const string Key = "agentswarm.call";
 
-    /// <summary>Response: retries made before the answer.</summary>
-    public const string Retries = "agentswarm.retries";
-
-    /// <summary>Response: milliseconds from the first attempt to the answer.</summary>
-    public const string LatencyMs = "agentswarm.latency_ms";
-
-    /// <summary>Response: not from a server call of its own: <see cref="FromCache"/> or <see cref="Shared"/>.</summary>
-    public const string Served = "agentswarm.served";
-
+    /// <summary><see cref="Served"/>: the answer came from the response cache.</summary>
     public const string FromCache = "cache";
 
+    /// <summary><see cref="Served"/>: the answer came from an identical call in flight.</summary>
     public const string Shared = "shared";
 
-    public static T Get<T>(ChatResponse response, string key, T fallback) =>
-        response.AdditionalProperties is { } properties && properties.TryGetValue(key, out var value) && value is T typed ? typed : fallback;
+    /// <summary>The endpoint address that answered.</summary>
+    public string? Endpoint { get; set; }
 
-    public static void Set(ChatResponse response, string key, object value) => (response.AdditionalProperties ??= [])[key] = value;
+    /// <summary>Retries made before the answer.</summary>
+    public int Retries { get; set; }
+
+    /// <summary>Milliseconds from the first attempt to the answer.</summary>
+    public double LatencyMs { get; set; }
+
+    /// <summary>Not from a server call of its own: <see cref="FromCache"/> or <see cref="Shared"/>; null when it was.</summary>
+    public string? Served { get; set; }
+
+    /// <summary>The response's metadata, or null when no stage has written any.</summary>
+    public static CallMetadata? Find(ChatResponse response) =>
+        response.AdditionalProperties is { } properties && properties.TryGetValue(Key, out var value) ? value as CallMetadata : null;
+
+    /// <summary>The response's metadata, added when it has none yet.</summary>
+    public static CallMetadata Of(ChatResponse response)
+    {
+        if (Find(response) is { } found)
+        {
+            return found;
+        }
+
+        var added = new CallMetadata();
+        (response.AdditionalProperties ??= [])[Key] = added;
+        return added;
+    }
 
     /// <summary>
     /// A response that shares <paramref name="response"/>'s messages and usage but has its own metadata, so a cached or
@@ -106,7 +124,14 @@ internal static class CallMetadata
             CreatedAt = response.CreatedAt,
             AdditionalProperties = response.AdditionalProperties is null ? [] : new AdditionalPropertiesDictionary(response.AdditionalProperties),
         };
-        copy.AdditionalProperties[Served] = served;
+        var source = Find(response);
+        copy.AdditionalProperties[Key] = new CallMetadata
+        {
+            Endpoint = source?.Endpoint,
+            Retries = source?.Retries ?? 0,
+            LatencyMs = source?.LatencyMs ?? 0,
+            Served = served,
+        };
         return copy;
     }
 }

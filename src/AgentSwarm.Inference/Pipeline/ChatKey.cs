@@ -12,30 +12,35 @@ namespace AgentSwarm.Inference.Pipeline;
 /// </summary>
 internal static class ChatKey
 {
+    // XxHash128 is a class with its own buffers: one per thread, reset for each key, not one per call.
+    [ThreadStatic]
+    private static XxHash128? t_hash;
+
     public static UInt128 Of(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var hash = new XxHash128();
-        Append(ref hash, options?.ModelId ?? string.Empty);
+        var hash = t_hash ??= new XxHash128();
+        hash.Reset();
+        Append(hash, options?.ModelId ?? string.Empty);
         Span<byte> numbers = stackalloc byte[sizeof(float) + sizeof(int)];
         BinaryPrimitives.WriteSingleLittleEndian(numbers, options?.Temperature ?? float.NaN);
         BinaryPrimitives.WriteInt32LittleEndian(numbers[sizeof(float)..], options?.MaxOutputTokens ?? -1);
         hash.Append(numbers);
-        Append(ref hash, options?.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } ? schema.GetRawText() : string.Empty);
+        Append(hash, options?.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } ? schema.GetRawText() : string.Empty);
         if (messages is LlmChatMessages engine)
         {
             // The same bytes as below, without making M.E.AI's messages to read them.
             foreach (var message in engine.Source)
             {
-                Append(ref hash, LlmChatMessages.Role(message.Role).Value);
-                Append(ref hash, message.Text);
+                Append(hash, LlmChatMessages.Role(message.Role).Value);
+                Append(hash, message.Text);
             }
         }
         else
         {
             foreach (var message in messages)
             {
-                Append(ref hash, message.Role.Value);
-                Append(ref hash, message.Text);
+                Append(hash, message.Role.Value);
+                Append(hash, message.Text);
             }
         }
 
@@ -46,7 +51,7 @@ internal static class ChatKey
     public static bool Deterministic(ChatOptions? options) => options?.Temperature == 0;
 
     /// <summary>Length first, so no two different sequences of texts hash the same bytes.</summary>
-    private static void Append(ref XxHash128 hash, string text)
+    private static void Append(XxHash128 hash, string text)
     {
         Span<byte> length = stackalloc byte[sizeof(int)];
         BinaryPrimitives.WriteInt32LittleEndian(length, text.Length);

@@ -41,7 +41,8 @@ internal sealed class CountingChatClient(IChatClient inner, LlmCounters counters
             throw;
         }
 
-        switch (CallMetadata.Get<string?>(response, CallMetadata.Served, null))
+        var metadata = CallMetadata.Find(response);
+        switch (metadata?.Served)
         {
             case CallMetadata.FromCache:
                 counters.CacheHit();
@@ -49,7 +50,7 @@ internal sealed class CountingChatClient(IChatClient inner, LlmCounters counters
             case CallMetadata.Shared:
                 break;
             default:
-                counters.Retry(CallMetadata.Get(response, CallMetadata.Retries, 0));
+                counters.Retry(metadata?.Retries ?? 0);
                 var usage = response.Usage;
                 counters.Complete(
                     (int)(usage?.InputTokenCount ?? 0),

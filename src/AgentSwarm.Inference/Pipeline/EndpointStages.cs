@@ -42,7 +42,7 @@ internal sealed class EndpointChatClient(IChatClient inner, InferenceEndpoint en
             }
 
             endpoint.Succeeded();
-            CallMetadata.Set(response, CallMetadata.Endpoint, endpoint.Address.Text);
+            CallMetadata.Of(response).Endpoint = endpoint.Address.Text;
             return response;
         }
         catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))

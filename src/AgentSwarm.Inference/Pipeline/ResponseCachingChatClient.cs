@@ -33,8 +33,9 @@ internal sealed class ResponseCachingChatClient(IChatClient inner, int capacity)
         }
 
         var hit = CallMetadata.Copy(stored, CallMetadata.FromCache);
-        hit.AdditionalProperties![CallMetadata.LatencyMs] = 0.0;
-        hit.AdditionalProperties[CallMetadata.Retries] = 0;
+        var metadata = CallMetadata.Of(hit);
+        metadata.LatencyMs = 0;
+        metadata.Retries = 0;
         return Task.FromResult<ChatResponse?>(hit);
     }
 

@@ -34,8 +34,9 @@ internal sealed partial class RetryingChatClient(IChatClient inner, int maxAttem
             try
             {
                 var response = await base.GetResponseAsync(messages, attemptOptions, cancellationToken);
-                CallMetadata.Set(response, CallMetadata.Retries, attempt);
-                CallMetadata.Set(response, CallMetadata.LatencyMs, time.GetElapsedTime(started).TotalMilliseconds);
+                var metadata = CallMetadata.Of(response);
+                metadata.Retries = attempt;
+                metadata.LatencyMs = time.GetElapsedTime(started).TotalMilliseconds;
                 return response;
             }
             catch (NoEndpointAvailableException none)

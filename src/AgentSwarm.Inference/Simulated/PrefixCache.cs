@@ -50,6 +50,50 @@ internal sealed class PrefixCache(int capacityBlocks)
         return hits;
     }
 
+    /// <summary>
+    /// The chain of the prompt <see cref="SimulatedChatClient.Render"/> lays out for <paramref name="messages"/>, and its
+    /// length in characters, read from the messages as they are: the same hashes, without making the prompt's string.
+    /// </summary>
+    public static ulong[] Chain(ReadOnlySpan<AgentSwarm.Abstractions.LlmMessage> messages, int blockChars, out int length)
+    {
+        length = 0;
+        foreach (var message in messages)
+        {
+            length += 3 + SimulatedChatClient.RoleName(message.Role).Length + message.Text.Length;
+        }
+
+        var chain = new ulong[length / blockChars];
+        var hash = Fnv1a.Offset;
+        var filled = 0;
+        var block = 0;
+        foreach (var message in messages)
+        {
+            Feed("<");
+            Feed(SimulatedChatClient.RoleName(message.Role));
+            Feed(">");
+            Feed(message.Text);
+            Feed("\n");
+        }
+
+        return chain;
+
+        void Feed(ReadOnlySpan<char> text)
+        {
+            while (text.Length > 0 && block < chain.Length)
+            {
+                var take = Math.Min(blockChars - filled, text.Length);
+                hash = Fnv1a.Hash(text[..take], hash);
+                filled += take;
+                text = text[take..];
+                if (filled == blockChars)
+                {
+                    chain[block++] = hash ^ (hash >> 29);
+                    filled = 0;
+                }
+            }
+        }
+    }
+
     /// <summary>The chained block hashes of a prompt: block i covers characters [i x size, (i + 1) x size); a partial last block is not cacheable.</summary>
     public static ulong[] Chain(string prompt, int blockChars)
     {

@@ -62,7 +62,7 @@ public sealed class SimulatedChatClient : IChatClient
         var request = options?.AdditionalProperties?.TryGetValue(RequestProperty, out var value) == true && value is LlmRequest carried
             ? carried
             : ToRequest(messages, options);
-        var prompt = Render(request.Messages);
+        var chain = PrefixCache.Chain(request.Messages, _options.Profile.BlockTokens * SimulatedGpuProfile.CharsPerToken, out var promptLength);
         var text = Answer(request);
         var maxTokens = options?.MaxOutputTokens ?? request.MaxOutputTokens;
         var truncated = false;
@@ -72,10 +72,10 @@ public sealed class SimulatedChatClient : IChatClient
             truncated = true;
         }
 
-        var promptTokens = Tokens(prompt);
+        var promptTokens = (promptLength + SimulatedGpuProfile.CharsPerToken - 1) / SimulatedGpuProfile.CharsPerToken;
         var outputTokens = Math.Max(1, Tokens(text));
         var done = new TaskCompletionSource<SimulatedSequence>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var sequence = new SimulatedSequence(promptTokens, PrefixCache.Chain(prompt, _options.Profile.BlockTokens * SimulatedGpuProfile.CharsPerToken), outputTokens, done);
+        var sequence = new SimulatedSequence(promptTokens, chain, outputTokens, done);
         Submit(sequence);
         Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
         var finished = await done.Task.WaitAsync(cancellationToken);
@@ -128,12 +128,15 @@ public sealed class SimulatedChatClient : IChatClient
         var builder = new System.Text.StringBuilder();
         foreach (var message in messages)
         {
-            builder.Append('<').Append(message.Role switch { LlmRole.System => "system", LlmRole.User => "user", _ => "assistant" }).Append('>');
+            builder.Append('<').Append(RoleName(message.Role)).Append('>');
             builder.Append(message.Text).Append('\n');
         }
 
         return builder.ToString();
     }
+
+    /// <summary>A role as the chat template writes it.</summary>
+    public static string RoleName(LlmRole role) => role switch { LlmRole.System => "system", LlmRole.User => "user", _ => "assistant" };
 
     private static LlmRequest ToRequest(IEnumerable<ChatMessage> messages, ChatOptions? options) =>
         new([.. messages.Select(m => new LlmMessage(

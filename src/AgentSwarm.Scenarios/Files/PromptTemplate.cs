@@ -12,6 +12,16 @@ public static partial class PromptTemplate
     /// <summary>Fills {name} placeholders; one with no value is left as written.</summary>
     public static string Render(string template, IReadOnlyDictionary<string, string> values)
     {
+        (string Name, string Value)[] pairs = [.. values.Select(v => (v.Key, v.Value))];
+        return Render(template, pairs);
+    }
+
+    /// <summary>
+    /// Fills {name} placeholders from a few name/value pairs (looked up in order, no dictionary made); one with no value
+    /// is left as written.
+    /// </summary>
+    public static string Render(string template, ReadOnlySpan<(string Name, string Value)> values)
+    {
         var builder = new StringBuilder(template.Length + 64);
         var i = 0;
         while (i < template.Length)
@@ -31,8 +41,23 @@ public static partial class PromptTemplate
             }
 
             builder.Append(template, i, open - i);
-            var name = template[(open + 1)..close];
-            builder.Append(values.TryGetValue(name, out var value) ? value : template[open..(close + 1)]);
+            var name = template.AsSpan(open + 1, close - open - 1);
+            var found = false;
+            foreach (var (key, value) in values)
+            {
+                if (name.SequenceEqual(key))
+                {
+                    builder.Append(value);
+                    found = true;
+                    break;
+                }
+            }
+
+            if (!found)
+            {
+                builder.Append(template, open, close + 1 - open);
+            }
+
             i = close + 1;
         }
 

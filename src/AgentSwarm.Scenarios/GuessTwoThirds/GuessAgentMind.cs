@@ -98,7 +98,7 @@ public sealed class GuessAgentMind : ILlmAgentMind
         var previousTarget = (turn.Context.Broadcast as GuessBroadcast)?.PreviousTarget ?? double.NaN;
         double[] rules = [previousTarget, _config.Max, _config.Ratio, _config.Offset];
         var answer = await llm.CompleteAsync(
-            new LlmRequest(Conversation(turn, prompts), spec.Temperature, spec.MaxOutputTokens, null,
+            new LlmRequest(Conversation(turn), spec.Temperature, spec.MaxOutputTokens, null,
                 new LlmHint(prompts.Mode == GuessAnswerMode.Directly ? "guess.answer.directly" : "guess.answer.step-by-step", turn.Index, turn.Round, rules)),
             cancellationToken);
         if (!answer.Ok)
@@ -106,11 +106,10 @@ public sealed class GuessAgentMind : ILlmAgentMind
             return Decide(turn, double.NaN);
         }
 
-        var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["max"] = Format(_config.Max) };
         // Extraction is a deterministic reading task: temperature 0, so equal answers are asked once (cache).
         var extraction = await llm.CompleteAsync(
             new LlmRequest(
-                [new LlmMessage(LlmRole.System, PromptTemplate.Render(prompts.Extract, values)), new LlmMessage(LlmRole.User, answer.Text ?? string.Empty)],
+                [new LlmMessage(LlmRole.System, GuessPrompts.For(_config).Extract), new LlmMessage(LlmRole.User, answer.Text ?? string.Empty)],
                 0,
                 16,
                 null,
@@ -183,55 +182,27 @@ public sealed class GuessAgentMind : ILlmAgentMind
 
     private bool IsValid(double guess) => guess >= 0 && guess <= _config.Max;
 
-    private static string Format(double value) => double.IsNaN(value) ? "none" : value.ToString("0.##", CultureInfo.InvariantCulture);
+    private static string Format(double value) => GuessPrompts.Format(value);
 
     /// <summary>System prompt, then one exchange per remembered round (question, the agent's number), then this round's question.</summary>
-    private LlmMessage[] Conversation(AgentTurn turn, GuessLlmConfig prompts)
+    private LlmMessage[] Conversation(AgentTurn turn)
     {
-        var rule = _config.Offset > 0
-            ? $"{Format(_config.Offset)} plus {_config.RatioText} of the average of all numbers"
-            : $"{_config.RatioText} of the average of all numbers";
-        var system = PromptTemplate.Render(prompts.System, new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["agents"] = turn.Context.Agents.ToString(CultureInfo.InvariantCulture),
-            ["max"] = Format(_config.Max),
-            ["ratio"] = _config.RatioText,
-            ["offset"] = Format(_config.Offset),
-            ["rule"] = rule,
-            ["rounds"] = turn.Context.Rounds.ToString(CultureInfo.InvariantCulture),
-            ["stance"] = prompts.Stance switch { GuessStance.Rational => prompts.Rational, GuessStance.Strategic => prompts.Strategic, _ => string.Empty },
-            ["persona"] = Persona,
-        });
+        var texts = GuessPrompts.For(_config);
         var count = Math.Min(_remembered, _memory.Length);
-        var messages = new List<LlmMessage>(2 + (2 * count)) { new(LlmRole.System, system.TrimEnd()) };
-        var ask = prompts.Mode == GuessAnswerMode.Directly ? prompts.Directly : prompts.StepByStep;
+        var messages = new LlmMessage[2 + (2 * count)];
+        messages[0] = new LlmMessage(LlmRole.System, texts.System(turn.Context.Agents, turn.Context.Rounds, Persona));
         string? feedback = null;
         for (var i = 0; i < count; i++)
         {
             var e = _memory[(_remembered - count + i) % _memory.Length];
-            messages.Add(new LlmMessage(LlmRole.User, Question(ask, feedback, e.Round)));
-            messages.Add(new LlmMessage(LlmRole.Assistant, Format(e.Guess)));
+            messages[1 + (2 * i)] = new LlmMessage(LlmRole.User, texts.Question(feedback, e.Round));
+            messages[2 + (2 * i)] = new LlmMessage(LlmRole.Assistant, Format(e.Guess));
             var target = i + 1 < count ? _memory[(_remembered - count + i + 1) % _memory.Length].PreviousTarget : (float)((turn.Context.Broadcast as GuessBroadcast)?.PreviousTarget ?? double.NaN);
-            feedback = PromptTemplate.Render(prompts.Feedback, new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["round"] = e.Round.ToString(CultureInfo.InvariantCulture),
-                ["guess"] = Format(e.Guess),
-                ["target"] = Format(target),
-            });
+            feedback = texts.Feedback(e.Round, e.Guess, target);
         }
 
-        messages.Add(new LlmMessage(LlmRole.User, Question(ask, feedback, turn.Round)));
-        return [.. messages];
-    }
-
-    private string Question(string ask, string? feedback, int round)
-    {
-        var question = PromptTemplate.Render(ask, new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["round"] = round.ToString(CultureInfo.InvariantCulture),
-            ["max"] = Format(_config.Max),
-        });
-        return feedback is null ? question : feedback + "\n" + question;
+        messages[^1] = new LlmMessage(LlmRole.User, texts.Question(feedback, turn.Round));
+        return messages;
     }
 
     /// <summary>Some answers are garbage (configured share): half unparseable, half out of range.</summary>
