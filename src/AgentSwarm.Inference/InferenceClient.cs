@@ -51,7 +51,7 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
 
             try
             {
-                var pending = new Pending(request, new TaskCompletionSource<LlmResponse>(TaskCreationOptions.RunContinuationsAsynchronously), cancellationToken);
+                var pending = new Pending(request, cancellationToken);
                 List<Pending>? full = null;
                 var queueFlush = false;
                 lock (_lock)
@@ -81,7 +81,7 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
 
                 // No WaitAsync (a promise and a registration more per call): the batch's registration for this call
                 // answers it as cancelled (see SendAsync).
-                return await pending.Done.Task;
+                return await pending.Task;
             }
             finally
             {
@@ -121,20 +121,12 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
             }
 
             using var abandoned = new CancellationTokenSource();
-            var waiting = batch.Count;
+            var state = new BatchState(batch.Count, abandoned);
             var registrations = new CancellationTokenRegistration[batch.Count];
             for (var i = 0; i < batch.Count; i++)
             {
-                // A caller that gives up has its answer at once; the batch goes on for the others.
-                var done = batch[i].Done;
-                registrations[i] = batch[i].Cancellation.Register(() =>
-                {
-                    done.TrySetResult(Cancelled);
-                    if (Interlocked.Decrement(ref waiting) == 0)
-                    {
-                        abandoned.Cancel();
-                    }
-                });
+                batch[i].Batch = state;
+                registrations[i] = batch[i].Cancellation.UnsafeRegister(static pending => ((Pending)pending!).GiveUp(), batch[i]);
             }
 
             var shard = _shards[(int)((uint)Interlocked.Increment(ref _nextShard) % (uint)_shards.Length)];
@@ -143,14 +135,14 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
                 var responses = await shard.CompleteAsync(runId, spec, requests, abandoned.Token);
                 for (var i = 0; i < batch.Count; i++)
                 {
-                    batch[i].Done.TrySetResult(responses[i]);
+                    batch[i].TrySetResult(responses[i]);
                 }
             }
             catch (OperationCanceledException) when (abandoned.IsCancellationRequested)
             {
                 foreach (var pending in batch)
                 {
-                    pending.Done.TrySetResult(Cancelled);
+                    pending.TrySetResult(Cancelled);
                 }
             }
             catch (Exception exception)
@@ -161,7 +153,7 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
                 // log. The agents' step fails with it instead, and the controller rolls the run back as for any lost silo.
                 foreach (var pending in batch)
                 {
-                    pending.Done.TrySetException(exception);
+                    pending.TrySetException(exception);
                 }
             }
             finally
@@ -176,5 +168,35 @@ public sealed class InferenceClient(IGrainFactory grains, IOptions<InferenceOpti
 
     private static readonly LlmResponse Cancelled = new(LlmOutcome.Cancelled, null, "cancelled", 0, 0, null, 0, 0, false);
 
-    private readonly record struct Pending(LlmRequest Request, TaskCompletionSource<LlmResponse> Done, CancellationToken Cancellation);
+    /// <summary>One agent's call in a batch; its answer comes through this task.</summary>
+    private sealed class Pending(LlmRequest request, CancellationToken cancellation)
+        : TaskCompletionSource<LlmResponse>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public LlmRequest Request => request;
+
+        public CancellationToken Cancellation => cancellation;
+
+        /// <summary>The batch it left in (set as the batch is sent).</summary>
+        public BatchState? Batch { get; set; }
+
+        /// <summary>
+        /// The caller gave up: it has its answer at once and the batch goes on for the others, unless it was the last
+        /// of them, and then the batch is cancelled down to the pool's queues.
+        /// </summary>
+        public void GiveUp()
+        {
+            TrySetResult(Cancelled);
+            if (Batch is { } batch && Interlocked.Decrement(ref batch.Waiting) == 0)
+            {
+                batch.Abandoned.Cancel();
+            }
+        }
+    }
+
+    private sealed class BatchState(int waiting, CancellationTokenSource abandoned)
+    {
+        public int Waiting = waiting;
+
+        public CancellationTokenSource Abandoned => abandoned;
+    }
 }

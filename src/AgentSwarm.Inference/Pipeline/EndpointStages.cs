@@ -83,17 +83,14 @@ internal sealed class BackendChatClient(IChatClient backend, EndpointAddress add
 
     private ChatOptions Wire(ChatOptions? options)
     {
-        var wire = new ChatOptions
-        {
-            ModelId = address.Model,
-            Temperature = options?.Temperature,
-            MaxOutputTokens = options?.MaxOutputTokens,
-            ResponseFormat = options?.ResponseFormat,
-        };
-        if (address.Kind == BackendKind.Simulated && (options as PoolChatOptions)?.Request is { } request)
-        {
-            wire.AdditionalProperties = new() { [SimulatedChatClient.RequestProperty] = request };
-        }
+        // The simulated server answers from the pool's own request (with its hint), carried in its own options type.
+        var wire = address.Kind == BackendKind.Simulated && (options as PoolChatOptions)?.Request is { } request
+            ? new SimulatedChatOptions { Request = request }
+            : new ChatOptions();
+        wire.ModelId = address.Model;
+        wire.Temperature = options?.Temperature;
+        wire.MaxOutputTokens = options?.MaxOutputTokens;
+        wire.ResponseFormat = options?.ResponseFormat;
 
         BackendFactory.AddBackendOptions(address, wire);
         return wire;

@@ -11,6 +11,25 @@ namespace AgentSwarm.Inference.Simulated;
 /// <param name="MalformedShare">Share of answers written so that no parser can use them (0..1).</param>
 public sealed record SimulatedServerOptions(SimulatedGpuProfile Profile, bool VirtualClock = false, double MalformedShare = 0, ulong Seed = 0);
 
+/// <summary>Options that carry the engine's own request to a <see cref="SimulatedChatClient"/> (the pool's backend stage sends these).</summary>
+public sealed class SimulatedChatOptions : ChatOptions
+{
+    public SimulatedChatOptions()
+    {
+    }
+
+    private SimulatedChatOptions(SimulatedChatOptions other)
+        : base(other)
+    {
+        Request = other.Request;
+    }
+
+    /// <summary>The request the simulated server answers from (its messages, hint and limits).</summary>
+    public LlmRequest? Request { get; set; }
+
+    public override ChatOptions Clone() => new SimulatedChatOptions(this);
+}
+
 /// <summary>
 /// An in-process model of a GPU inference server behind <see cref="IChatClient"/>: requests queue for the GPU's slots,
 /// take the prefill and decode time of <see cref="SimulatedGpuProfile"/>, hit or miss its prefix cache, and come back
@@ -19,7 +38,10 @@ public sealed record SimulatedServerOptions(SimulatedGpuProfile Profile, bool Vi
 /// </summary>
 public sealed class SimulatedChatClient : IChatClient
 {
-    /// <summary>Key under which the pool passes the original <see cref="LlmRequest"/> (with its hint) in <see cref="ChatOptions.AdditionalProperties"/>.</summary>
+    /// <summary>
+    /// Key under which a caller other than the pool may pass the original <see cref="LlmRequest"/> (with its hint) in
+    /// <see cref="ChatOptions.AdditionalProperties"/>; the pool sends <see cref="SimulatedChatOptions"/>.
+    /// </summary>
     public const string RequestProperty = "agentswarm.request";
 
     private readonly SimulatedServerOptions _options;
@@ -59,8 +81,8 @@ public sealed class SimulatedChatClient : IChatClient
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var cpu = ThreadCpu.Now();
-        var request = options?.AdditionalProperties?.TryGetValue(RequestProperty, out var value) == true && value is LlmRequest carried
-            ? carried
+        var request = options is SimulatedChatOptions { Request: { } typed } ? typed
+            : options?.AdditionalProperties?.TryGetValue(RequestProperty, out var value) == true && value is LlmRequest carried ? carried
             : ToRequest(messages, options);
         var chain = PrefixCache.Chain(request.Messages, _options.Profile.BlockTokens * SimulatedGpuProfile.CharsPerToken, out var promptLength);
         var text = Answer(request);
@@ -92,7 +114,6 @@ public sealed class SimulatedChatClient : IChatClient
                 CachedInputTokenCount = finished.CachedTokens,
             },
         };
-        response.AdditionalProperties = new() { ["model_latency_ms"] = finished.FinishedAt - finished.EnqueuedAt };
         Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
         return response;
     }
