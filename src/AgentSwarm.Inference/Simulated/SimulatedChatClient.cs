@@ -80,7 +80,7 @@ public sealed class SimulatedChatClient : IChatClient
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var cpu = ThreadCpu.Now();
+        var cpu = WorkClock.Now();
         var request = options is SimulatedChatOptions { Request: { } typed } ? typed
             : options?.AdditionalProperties?.TryGetValue(RequestProperty, out var value) == true && value is LlmRequest carried ? carried
             : ToRequest(messages, options);
@@ -99,9 +99,9 @@ public sealed class SimulatedChatClient : IChatClient
         var done = new TaskCompletionSource<SimulatedSequence>(TaskCreationOptions.RunContinuationsAsynchronously);
         var sequence = new SimulatedSequence(promptTokens, chain, outputTokens, done);
         Submit(sequence);
-        Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
+        Interlocked.Add(ref _cpuNs, WorkClock.Since(cpu));
         var finished = await done.Task.WaitAsync(cancellationToken);
-        cpu = ThreadCpu.Now();
+        cpu = WorkClock.Now();
         var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
         {
             ModelId = _options.Profile.Model,
@@ -114,7 +114,7 @@ public sealed class SimulatedChatClient : IChatClient
                 CachedInputTokenCount = finished.CachedTokens,
             },
         };
-        Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
+        Interlocked.Add(ref _cpuNs, WorkClock.Since(cpu));
         return response;
     }
 
@@ -273,14 +273,14 @@ public sealed class SimulatedChatClient : IChatClient
                 }
             }
 
-            var cpu = ThreadCpu.Now();
+            var cpu = WorkClock.Now();
             SimulatedStep step;
             lock (_lock)
             {
                 step = _gpu.Step();
             }
 
-            Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
+            Interlocked.Add(ref _cpuNs, WorkClock.Since(cpu));
 
             if (!_options.VirtualClock)
             {
@@ -293,13 +293,13 @@ public sealed class SimulatedChatClient : IChatClient
                 }
             }
 
-            cpu = ThreadCpu.Now();
+            cpu = WorkClock.Now();
             foreach (var finished in step.Finished)
             {
                 ((TaskCompletionSource<SimulatedSequence>)finished.State!).TrySetResult(finished);
             }
 
-            Interlocked.Add(ref _cpuNs, ThreadCpu.Since(cpu));
+            Interlocked.Add(ref _cpuNs, WorkClock.Since(cpu));
         }
     }
 
@@ -313,7 +313,7 @@ public sealed class SimulatedChatClient : IChatClient
 }
 
 /// <summary>A simulated GPU's counters; times in model milliseconds, except <see cref="CpuMs"/>.</summary>
-/// <param name="CpuMs">CPU the simulated server spent itself (0 where the platform cannot tell a thread's CPU time).</param>
+/// <param name="CpuMs">Time the simulated server spent in its own work (see <see cref="WorkClock"/>), standing for its CPU.</param>
 public readonly record struct SimulatedGpuSnapshot(
     double NowMs,
     double BusyMs,
