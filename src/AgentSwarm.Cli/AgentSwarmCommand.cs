@@ -588,9 +588,11 @@ internal static class AgentSwarmCommand
         var routing = new Option<string>("--routing") { Description = "efficiency: affinity | round-robin | least-loaded", DefaultValueFactory = _ => "affinity" };
         routing.AcceptOnlyFromAmong([.. Abstractions.LlmRouting.All]);
         var inferenceRounds = new Option<int>("--rounds", "-r") { Description = "efficiency: rounds (the first pays for the JIT; later ones are warm)", DefaultValueFactory = _ => 2 };
+        var inferenceHosting = new Option<string>("--hosting") { Description = "efficiency: packed | grain (where the LLM agents live)", DefaultValueFactory = _ => "packed" };
+        inferenceHosting.AcceptOnlyFromAmong("packed", "grain");
         var inference = new Command("inference", "The inference pool against simulated GPUs: efficiency against capacity, affinity against round-robin, a 1M-agent capacity estimate.")
         {
-            inferenceWorkload, inferenceAgents, endpointCount, profile, requests, routing, inferenceRounds,
+            inferenceWorkload, inferenceAgents, endpointCount, profile, requests, routing, inferenceRounds, inferenceHosting,
         };
         inference.SetAction(async (parse, cancellationToken) =>
         {
@@ -601,7 +603,8 @@ internal static class AgentSwarmCommand
                 parse.GetRequiredValue(profile),
                 Math.Max(1, parse.GetValue(requests)),
                 parse.GetRequiredValue(routing),
-                Math.Max(1, parse.GetValue(inferenceRounds)));
+                Math.Max(1, parse.GetValue(inferenceRounds)),
+                parse.GetRequiredValue(inferenceHosting) == "grain" ? Abstractions.AgentHosting.Grain : Abstractions.AgentHosting.Packed);
             return await InferenceBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 

@@ -24,7 +24,7 @@ namespace AgentSwarm.Cli;
 /// </summary>
 internal static class InferenceBench
 {
-    public sealed record Settings(string Workload, int Agents, int Endpoints, string Profile, int Requests, string Routing = LlmRouting.Affinity, int Rounds = 2);
+    public sealed record Settings(string Workload, int Agents, int Endpoints, string Profile, int Requests, string Routing = LlmRouting.Affinity, int Rounds = 2, AgentHosting Hosting = AgentHosting.Packed);
 
     public static async Task<int> ExecuteAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -39,7 +39,7 @@ internal static class InferenceBench
         {
             var r = await EfficiencyAsync(settings, error, cancellationToken);
             results["efficiency"] = r;
-            await output.WriteLineAsync(Invariant($"efficiency (LLM guess-2/3, {settings.Rounds} round(s), answer + extraction call per agent, real clock; {r["agents"]} agents, {r["endpoints"]} x {settings.Profile})"));
+            await output.WriteLineAsync(Invariant($"efficiency (LLM guess-2/3, {settings.Rounds} round(s), answer + extraction call per agent, real clock; {r["agents"]} agents, {r["hosting"]} hosting, {r["endpoints"]} x {settings.Profile})"));
             await output.WriteLineAsync("| round | calls | round s | achieved calls/s | capacity calls/s | efficiency | process CPU us/call | engine CPU us/call (less the simulated servers) | JIT s | allocated B/call | GC pause s | out tok/call | uncached prompt tok/call |");
             await output.WriteLineAsync("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var row in r["rounds"]!.AsArray())
@@ -102,7 +102,8 @@ internal static class InferenceBench
             new PolicySpec(PolicyNames.Llm, TimeSpan.Zero, 0, new LlmSpec(endpoints, 0.7, 64, Routing: settings.Routing)),
             0,
             TopologySpec.None,
-            GuessTwoThirdsConfig.Default);
+            GuessTwoThirdsConfig.Default,
+            Hosting: settings.Hosting);
         var runId = "bench-inference-" + Guid.NewGuid().ToString("N")[..8];
         var simulation = silo.Client.GetGrain<ISimulationGrain>(runId);
         await simulation.StartAsync(spec);
@@ -184,6 +185,7 @@ internal static class InferenceBench
             ["endpoints"] = settings.Endpoints,
             ["profile"] = settings.Profile,
             ["routing"] = settings.Routing,
+            ["hosting"] = settings.Hosting.ToString().ToLowerInvariant(),
         };
 
         // The first round's figures stand at the top (as before more than one round was run); every round's in `rounds`.
