@@ -10,7 +10,7 @@ public sealed class InferenceBenchTests
     {
         var (code, output, error) = await Cli.InvokeAsync("bench", "inference", "--workload", "efficiency", "--agents", "300", "--endpoints", "2");
         Assert.True(code == 0, error);
-        Assert.Contains(output.Split('\n'), l => l.Contains("300 agents, 2 x h100-llama3-8b", StringComparison.Ordinal));
+        Assert.Contains(output.Split('\n'), l => l.Contains("300 agents, packed hosting, 2 x h100-llama3-8b", StringComparison.Ordinal));
         Assert.Contains(output.Split('\n'), l => l.StartsWith("| 1 | ", StringComparison.Ordinal));
         Assert.Contains(output.Split('\n'), l => l.StartsWith("| 2 | ", StringComparison.Ordinal));
 
@@ -18,6 +18,7 @@ public sealed class InferenceBenchTests
         using var json = JsonDocument.Parse(line);
         var efficiency = json.RootElement.GetProperty("efficiency");
         Assert.Equal(300, efficiency.GetProperty("agents").GetInt32());
+        Assert.Equal("packed", efficiency.GetProperty("hosting").GetString());
 
         // Two calls per agent asked for; the deterministic extraction calls partly shared or cached, so at least one each reached a GPU.
         Assert.InRange(efficiency.GetProperty("calls").GetInt64(), 300, 600);
