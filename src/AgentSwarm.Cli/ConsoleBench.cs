@@ -66,6 +66,12 @@ internal static class ConsoleBench
                 $"{r["mode"]} | {r["hosting"]} | {(int)r["agents"]!:N0} | {r["rounds"]} | {(double)r["roundSeconds"]!:F2} | {(double)r["roundSecondsMin"]!:F2}-{(double)r["roundSecondsMax"]!:F2} | {(double)r["steadyAgentStepsPerSecond"]!:N0} | {(double)r["wallSeconds"]!:F2} | {(double)r["cpuSeconds"]!:F2} | {slower:+0.0%;-0.0%;0.0%}"));
         }
 
+        if (results.FirstOrDefault(r => (string)r["mode"]! == "otlp") is { } otlp && otlp["exporterThreadsCpuSeconds"] is { } exporterCpu)
+        {
+            await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"otlp (first run): the exporters' own threads spent {(double)exporterCpu:F2} CPU s of the run's {(double)otlp["cpuSeconds"]!:F2} ({(double)exporterCpu / (double)otlp["cpuSeconds"]!:P2}); {otlp["exportRequests"]} requests, {(long)otlp["exportBytes"]!:N0} bytes to the collector, which took {(double)otlp["collectorSeconds"]!:F3} s"));
+        }
+
         await output.WriteLineAsync(new JsonObject { ["bench"] = "console", ["repeat"] = settings.Repeat, ["modes"] = new JsonArray([.. results.Select(r => (JsonNode)r.DeepClone())]) }.ToJsonString());
         return ExitCodes.Success;
     }
@@ -96,11 +102,12 @@ internal static class ConsoleBench
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         IReadOnlyList<JsonElement> rounds;
+        var export = new ExportTally();
         try
         {
             rounds = settings.Mode == "plain"
                 ? await PlainAsync(spec, folder, cancellationToken)
-                : await InConsoleAsync(settings, yaml, folder, error, cancellationToken);
+                : await InConsoleAsync(settings, yaml, folder, export, error, cancellationToken);
         }
         finally
         {
@@ -118,7 +125,7 @@ internal static class ConsoleBench
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var seconds = rounds.Select(r => r.GetProperty("seconds").GetDouble()).ToArray();
         var steady = seconds.Skip(1).Sum();
-        return new JsonObject
+        var result = new JsonObject
         {
             ["bench"] = "console",
             ["mode"] = settings.Mode,
@@ -132,6 +139,75 @@ internal static class ConsoleBench
             ["cpuSeconds"] = Math.Round(cpu, 3),
             ["processors"] = Environment.ProcessorCount,
         };
+        if (settings.Mode == "otlp")
+        {
+            result["exporterThreadsCpuSeconds"] = export.ExporterCpu is { } exporters ? Math.Round(exporters.TotalSeconds, 3) : null;
+            result["exportRequests"] = export.Requests;
+            result["exportBytes"] = export.Bytes;
+            result["collectorSeconds"] = Math.Round(export.CollectorTime.TotalSeconds, 3);
+        }
+
+        return result;
+    }
+
+    /// <summary>What reached the in-process collector, and the CPU the exporters' own threads spent.</summary>
+    private sealed class ExportTally
+    {
+        private long _ticks;
+        private int _requests;
+        private long _bytes;
+
+        public int Requests => Volatile.Read(ref _requests);
+
+        public long Bytes => Interlocked.Read(ref _bytes);
+
+        public TimeSpan CollectorTime => TimeSpan.FromTicks(Interlocked.Read(ref _ticks));
+
+        /// <summary>CPU of the exporters' threads, null where the platform does not tell a thread's CPU.</summary>
+        public TimeSpan? ExporterCpu { get; set; }
+
+        public void Received(long bytes, TimeSpan took)
+        {
+            Interlocked.Increment(ref _requests);
+            Interlocked.Add(ref _bytes, bytes);
+            Interlocked.Add(ref _ticks, took.Ticks);
+        }
+    }
+
+    /// <summary>A stream that only counts what is written to it.</summary>
+    private sealed class CountingStream : Stream
+    {
+        public long Bytes { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => Bytes;
+
+        public override long Position { get => Bytes; set => throw new NotSupportedException(); }
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => Bytes += count;
+
+        public override void Write(ReadOnlySpan<byte> buffer) => Bytes += buffer.Length;
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Bytes += buffer.Length;
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static async Task<IReadOnlyList<JsonElement>> PlainAsync(RunSpec spec, string folder, CancellationToken cancellationToken)
@@ -148,25 +224,35 @@ internal static class ConsoleBench
     private static string Yaml(Settings settings) => string.Create(CultureInfo.InvariantCulture,
         $"scenario: guess-two-thirds\nagents: {settings.Agents}\nrounds: {settings.Rounds}\nseed: 42\nhosting: {settings.Hosting.ToString().ToLowerInvariant()}\n");
 
-    private static async Task<IReadOnlyList<JsonElement>> InConsoleAsync(Settings settings, string yaml, string folder, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<JsonElement>> InConsoleAsync(Settings settings, string yaml, string folder, ExportTally export, TextWriter error, CancellationToken cancellationToken)
     {
         WebApplication? sink = null;
         var extra = new Dictionary<string, string?>();
         if (settings.Mode == "otlp")
         {
-            // A collector that takes everything and keeps nothing: the exporter's whole cost, the collector's almost none.
+            // A collector that takes everything and keeps nothing: the exporter's whole cost, the collector's almost none
+            // (what it does take is timed, and counted apart from the exporters').
             var builder = WebApplication.CreateSlimBuilder();
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.ClearProviders();
             sink = builder.Build();
             sink.MapPost("/v1/{signal}", async (HttpRequest request) =>
             {
-                await request.Body.CopyToAsync(Stream.Null);
+                var started = Stopwatch.GetTimestamp();
+                var counting = new CountingStream();
+                await request.Body.CopyToAsync(counting);
+                export.Received(counting.Bytes, Stopwatch.GetElapsedTime(started));
                 return Results.Ok();
             });
             await sink.StartAsync(cancellationToken);
             extra["OTEL_EXPORTER_OTLP_ENDPOINT"] = sink.Urls.First();
             extra["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf";
+
+            // Export every second, as Aspire sets its resources up for its dashboard, rather than the SDK's defaults (a
+            // minute for metrics, 5 s for spans and logs), which would leave most of a short run's export to the end.
+            extra["OTEL_METRIC_EXPORT_INTERVAL"] = "1000";
+            extra["OTEL_BSP_SCHEDULE_DELAY"] = "1000";
+            extra["OTEL_BLRP_SCHEDULE_DELAY"] = "1000";
         }
 
         try
@@ -191,6 +277,10 @@ internal static class ConsoleBench
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {settings.Mode}: {rounds.Count} rounds watched, {pollCount} polls answered"));
             var run = await http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}", cancellationToken);
             Check(run.GetProperty("run").GetProperty("state").GetString() == "completed", $"the run ended {run.GetProperty("run").GetProperty("state")}");
+
+            // OpenTelemetry's batch and periodic exporters each run on a thread of their own ("OpenTelemetry-..."), which
+            // serializes and sends: read before the console stops and the threads end (their final flush is left out).
+            export.ExporterCpu = ThreadCpu.OfThreadsNamed("OpenTelemetry");
             return rounds;
         }
         finally
