@@ -51,9 +51,12 @@ public sealed class TelemetryTests
             await server.Runs.WhenIdleAsync();
             Assert.Equal("completed", (await http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}")).GetProperty("run").GetProperty("state").GetString());
 
+            // Metrics are exported every 500 ms as running totals: one export can land between the two rounds, so wait for
+            // the export that carries the whole run (CI once saw 1 round of 2 when only the names were waited for).
             await receiver.WaitForAsync(
                 () => receiver.Spans.Any(s => s.Name == "agentswarm.run") && receiver.Spans.Count(s => s.Name.StartsWith("chat ", StringComparison.Ordinal)) >= 160
-                    && receiver.MetricNames.Contains("agentswarm.llm.tokens") && receiver.MetricNames.Contains("agentswarm.rounds"),
+                    && receiver.MetricNames.Contains("agentswarm.llm.tokens") && receiver.SumOf("agentswarm.rounds") >= 2
+                    && receiver.SumOf("agentswarm.agent_steps") >= 80 && receiver.SumOf("agentswarm.llm.calls") >= 160,
                 TimeSpan.FromSeconds(30));
 
             var run = Assert.Single(receiver.Spans, s => s.Name == "agentswarm.run" && Attribute(s, "agentswarm.run.id") == id);
