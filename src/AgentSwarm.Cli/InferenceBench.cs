@@ -115,7 +115,9 @@ internal static class InferenceBench
 
         // Set-up (creating the agents) is the engine's cost, measured by `bench engine`; this counts the rounds only. A
         // round is seen through a grain call: a silo too busy to answer it would open the round's CPU window late, past
-        // CPU the round spent: how late each opened (the round's own clock against this one) is reported beside it.
+        // CPU the round spent: how late each opened (the round's own clock against this one) is reported beside it. For
+        // the same reason a round's counters take in what the next round did before the poll saw it begin (a few tens of
+        // milliseconds); over the run they add up exactly.
         var pool = silo.Services.GetRequiredService<InferencePool>();
         IReadOnlyList<SimulatedChatClient?> used = [];
         var clock = Stopwatch.StartNew();
