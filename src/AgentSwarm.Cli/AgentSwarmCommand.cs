@@ -487,7 +487,7 @@ internal static class AgentSwarmCommand
                     return ExitCodes.BadInput;
                 }
 
-                chosen.Add(name == "packed" ? Abstractions.AgentHosting.Packed : Abstractions.AgentHosting.Grain);
+                chosen.Add(BenchHosting(name));
             }
 
             if (chosen.Count == 0)
@@ -604,7 +604,7 @@ internal static class AgentSwarmCommand
                 Math.Max(1, parse.GetValue(requests)),
                 parse.GetRequiredValue(routing),
                 Math.Max(1, parse.GetValue(inferenceRounds)),
-                parse.GetRequiredValue(inferenceHosting) == "grain" ? Abstractions.AgentHosting.Grain : Abstractions.AgentHosting.Packed);
+                BenchHosting(parse.GetRequiredValue(inferenceHosting)));
             return await InferenceBench.ExecuteAsync(settings, output, error, cancellationToken);
         });
 
@@ -682,11 +682,15 @@ internal static class AgentSwarmCommand
             }
 
             return await ConsoleBench.ExecuteAsync(
-                new ConsoleBench.Settings(mode, parse.GetValue(consoleAgents), parse.GetValue(consoleRounds), hosting == "packed" ? Abstractions.AgentHosting.Packed : Abstractions.AgentHosting.Grain, parse.GetValue(consoleRepeat)),
+                new ConsoleBench.Settings(mode, parse.GetValue(consoleAgents), parse.GetValue(consoleRounds), BenchHosting(hosting), parse.GetValue(consoleRepeat)),
                 output, error, cancellationToken);
         });
         return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, swarmbench, inference, logBench, clusterBench, consoleBench };
     }
+
+    /// <summary>A bench's <c>--hosting</c> name, already checked to be <c>packed</c> or <c>grain</c>.</summary>
+    private static Abstractions.AgentHosting BenchHosting(string name) =>
+        name == "packed" ? Abstractions.AgentHosting.Packed : Abstractions.AgentHosting.Grain;
 
     private static IAnsiConsole Console(TextWriter output)
     {

@@ -62,50 +62,50 @@ internal sealed class PrefixCache(int capacityBlocks)
             length += 3 + SimulatedChatClient.RoleName(message.Role).Length + message.Text.Length;
         }
 
-        var chain = new ulong[length / blockChars];
-        var hash = Fnv1a.Offset;
-        var filled = 0;
-        var block = 0;
+        var chain = new ChainWriter(length, blockChars);
         foreach (var message in messages)
         {
-            Feed("<");
-            Feed(SimulatedChatClient.RoleName(message.Role));
-            Feed(">");
-            Feed(message.Text);
-            Feed("\n");
+            chain.Feed("<");
+            chain.Feed(SimulatedChatClient.RoleName(message.Role));
+            chain.Feed(">");
+            chain.Feed(message.Text);
+            chain.Feed("\n");
         }
 
-        return chain;
-
-        void Feed(ReadOnlySpan<char> text)
-        {
-            while (text.Length > 0 && block < chain.Length)
-            {
-                var take = Math.Min(blockChars - filled, text.Length);
-                hash = Fnv1a.Hash(text[..take], hash);
-                filled += take;
-                text = text[take..];
-                if (filled == blockChars)
-                {
-                    chain[block++] = hash ^ (hash >> 29);
-                    filled = 0;
-                }
-            }
-        }
+        return chain.Blocks;
     }
 
     /// <summary>The chained block hashes of a prompt: block i covers characters [i x size, (i + 1) x size); a partial last block is not cacheable.</summary>
     public static ulong[] Chain(string prompt, int blockChars)
     {
-        var blocks = prompt.Length / blockChars;
-        var chain = new ulong[blocks];
-        var hash = Fnv1a.Offset;
-        for (var b = 0; b < blocks; b++)
-        {
-            hash = Fnv1a.Hash(prompt.AsSpan(b * blockChars, blockChars), hash);
-            chain[b] = hash ^ (hash >> 29);
-        }
+        var chain = new ChainWriter(prompt.Length, blockChars);
+        chain.Feed(prompt);
+        return chain.Blocks;
+    }
 
-        return chain;
+    /// <summary>Hashes a prompt fed in pieces, recording the running hash at the end of each whole block.</summary>
+    private struct ChainWriter(int length, int blockChars)
+    {
+        private ulong _hash = Fnv1a.Offset;
+        private int _filled;
+        private int _block;
+
+        public ulong[] Blocks { get; } = new ulong[length / blockChars];
+
+        public void Feed(ReadOnlySpan<char> text)
+        {
+            while (text.Length > 0 && _block < Blocks.Length)
+            {
+                var take = Math.Min(blockChars - _filled, text.Length);
+                _hash = Fnv1a.Hash(text[..take], _hash);
+                _filled += take;
+                text = text[take..];
+                if (_filled == blockChars)
+                {
+                    Blocks[_block++] = _hash ^ (_hash >> 29);
+                    _filled = 0;
+                }
+            }
+        }
     }
 }

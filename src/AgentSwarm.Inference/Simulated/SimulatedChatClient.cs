@@ -94,7 +94,7 @@ public sealed class SimulatedChatClient : IChatClient
             truncated = true;
         }
 
-        var promptTokens = (promptLength + SimulatedGpuProfile.CharsPerToken - 1) / SimulatedGpuProfile.CharsPerToken;
+        var promptTokens = Tokens(promptLength);
         var outputTokens = Math.Max(1, Tokens(text));
         var done = new TaskCompletionSource<SimulatedSequence>(TaskCreationOptions.RunContinuationsAsynchronously);
         var sequence = new SimulatedSequence(promptTokens, chain, outputTokens, done);
@@ -141,7 +141,10 @@ public sealed class SimulatedChatClient : IChatClient
         _work.Release();
     }
 
-    public static int Tokens(string text) => (text.Length + SimulatedGpuProfile.CharsPerToken - 1) / SimulatedGpuProfile.CharsPerToken;
+    public static int Tokens(string text) => Tokens(text.Length);
+
+    /// <summary>Tokens of a text of <paramref name="characters"/> characters.</summary>
+    public static int Tokens(int characters) => (characters + SimulatedGpuProfile.CharsPerToken - 1) / SimulatedGpuProfile.CharsPerToken;
 
     /// <summary>The prompt as the server's chat template would lay it out, which is what its prefix cache sees.</summary>
     public static string Render(LlmMessage[] messages)
