@@ -20,6 +20,9 @@ namespace AgentSwarm.Web;
 /// </summary>
 public sealed class ConsoleServer : IAsyncDisposable
 {
+    /// <summary>The host builder's switch (a command-line argument) that keeps it from watching its configuration files.</summary>
+    public const string NoConfigurationReload = "--hostBuilder:reloadConfigOnChange=false";
+
     private readonly WebApplication _app;
 
     private ConsoleServer(WebApplication app, ConsoleOptions options, bool tokenGenerated, string? resourceService)
@@ -69,7 +72,10 @@ public sealed class ConsoleServer : IAsyncDisposable
 
     private static async Task<ConsoleServer> StartAsync(SiloSettings silo, Func<Microsoft.Extensions.Configuration.IConfiguration, ConsoleOptions> settings, IReadOnlyDictionary<string, string?>? defaults, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = silo.ContentRoot ?? Environment.CurrentDirectory, Args = [] });
+        // Configuration is not reloaded when its files change (ConfigureSilo reads appsettings.json once): left on, the
+        // builder's default appsettings.json source watches the content root, and a watcher on Linux walks that folder
+        // and every folder below it (the whole home folder, say, where the console was started there) to watch each.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = silo.ContentRoot ?? Environment.CurrentDirectory, Args = [NoConfigurationReload] });
         AgentSwarmHost.ConfigureSilo(builder, silo, defaults);
         var options = settings(builder.Configuration);
         if (ConsoleAccess.Problem(options.Urls) is { } problem)

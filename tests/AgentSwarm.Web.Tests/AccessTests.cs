@@ -51,6 +51,71 @@ public sealed class AccessTests
     }
 
     [Fact]
+    public async Task StartingWatchesNoFolderUnderItsContentRoot()
+    {
+        // A file watcher on Linux watches every folder below its root, found by walking them all: a console started in
+        // a home folder must not do that (its configuration is read once). Checked against the kernel's own list of
+        // this process's inotify watches, by the folders' inode numbers.
+        var root = Path.Combine(Path.GetTempPath(), "agentswarm-watch-" + Guid.NewGuid().ToString("N")[..8]);
+        for (var i = 0; i < 20; i++)
+        {
+            Directory.CreateDirectory(Path.Combine(root, $"d{i}", "inner"));
+        }
+
+        var (settings, defaults) = AgentSwarm.Hosting.EmbeddedSilo.Configuration(Microsoft.Extensions.Logging.LogLevel.Warning);
+        try
+        {
+            var folders = await InodesAsync(root);
+            Assert.Equal(41, folders.Count);
+            await using var server = await ConsoleServer.StartAsync(settings with { ContentRoot = root }, cluster: false, defaults, CancellationToken.None);
+            using var http = new HttpClient { BaseAddress = new Uri(server.Addresses[0]) };
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/api/info")).StatusCode);
+            var watched = WatchedInodes();
+            Assert.Empty(watched.Intersect(folders));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    /// <summary>The inode numbers of a folder and every folder below it.</summary>
+    private static async Task<HashSet<ulong>> InodesAsync(string root)
+    {
+        using var find = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("find", [root, "-type", "d", "-printf", "%i\n"]) { RedirectStandardOutput = true })!;
+        var text = await find.StandardOutput.ReadToEndAsync();
+        await find.WaitForExitAsync();
+        Assert.Equal(0, find.ExitCode);
+        return [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(ulong.Parse)];
+    }
+
+    /// <summary>The inodes this process's inotify instances watch (<c>/proc/self/fdinfo</c>: "inotify wd:.. ino:HEX ...").</summary>
+    private static HashSet<ulong> WatchedInodes()
+    {
+        var inodes = new HashSet<ulong>();
+        foreach (var file in Directory.EnumerateFiles("/proc/self/fdinfo"))
+        {
+            string[] lines;
+            try
+            {
+                lines = File.ReadAllLines(file);
+            }
+            catch (IOException)
+            {
+                continue; // The descriptor closed meanwhile.
+            }
+
+            foreach (var line in lines.Where(l => l.StartsWith("inotify wd:", StringComparison.Ordinal)))
+            {
+                var ino = line.Split(' ').First(part => part.StartsWith("ino:", StringComparison.Ordinal))[4..];
+                inodes.Add(ulong.Parse(ino, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return inodes;
+    }
+
+    [Fact]
     public async Task SettingsComeFromAppSettingsAndEnvironmentAndTheCommandLineOverridesThem()
     {
         // appsettings.json in the silo's content root gives the address, a token, the folders and the dashboard; the
