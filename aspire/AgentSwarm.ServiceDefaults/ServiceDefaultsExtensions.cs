@@ -68,6 +68,7 @@ public static class ServiceDefaultsExtensions
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !context.Request.Path.StartsWithSegments("/api/runs") || !context.Request.Path.Value!.EndsWith("/events", StringComparison.Ordinal))
                 .AddHttpClientInstrumentation())
             .UseOtlpExporter();
+        builder.Services.AddHostedService<TelemetryStart>();
         return builder;
     }
 

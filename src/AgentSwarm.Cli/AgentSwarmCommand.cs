@@ -655,9 +655,10 @@ internal static class AgentSwarmCommand
         var consoleRounds = new Option<int>("--rounds", "-r") { Description = "Rounds (default 5)", DefaultValueFactory = _ => 5 };
         var consoleHosting = new Option<string>("--hosting") { Description = "packed | grain (default packed)", DefaultValueFactory = _ => "packed" };
         var consoleRepeat = new Option<int>("--repeat") { Description = "Runs of each mode, interleaved; the table gives medians (default 3)", DefaultValueFactory = _ => 3 };
+        var consoleWarm = new Option<bool>("--warm") { Description = $"Measure a process that has already served a run: each mode first runs the scenario with {ConsoleBench.WarmUpAgents:N0} agents, then the measured run (default: the measured run is the process's first)" };
         var consoleBench = new Command("console", "What watching costs: the same guess-2/3 run plain, in the web console, with OTLP export on, with Orleans' dashboard open.")
         {
-            consoleMode, consoleAgents, consoleRounds, consoleHosting, consoleRepeat,
+            consoleMode, consoleAgents, consoleRounds, consoleHosting, consoleRepeat, consoleWarm,
         };
         consoleBench.SetAction(async (parse, cancellationToken) =>
         {
@@ -682,7 +683,7 @@ internal static class AgentSwarmCommand
             }
 
             return await ConsoleBench.ExecuteAsync(
-                new ConsoleBench.Settings(mode, parse.GetValue(consoleAgents), parse.GetValue(consoleRounds), BenchHosting(hosting), parse.GetValue(consoleRepeat)),
+                new ConsoleBench.Settings(mode, parse.GetValue(consoleAgents), parse.GetValue(consoleRounds), BenchHosting(hosting), parse.GetValue(consoleRepeat), parse.GetValue(consoleWarm)),
                 output, error, cancellationToken);
         });
         return new Command("bench", "Benchmarks that print a table and one JSON line.") { engine, agentsnet, swarmbench, inference, logBench, clusterBench, consoleBench };

@@ -26,8 +26,16 @@ internal static class ConsoleBench
 
     private const string JsonPrefix = "{\"bench\":\"console\"";
 
+    /// <summary>Agents of the warm-up run (<see cref="Settings.Warm"/>).</summary>
+    public const int WarmUpAgents = 50_000;
+
     /// <param name="Repeat">Times each mode runs (interleaved, so drift on a shared machine hits every mode alike); the table gives medians.</param>
-    public sealed record Settings(string Mode, int Agents, int Rounds, AgentHosting Hosting, int Repeat = 1);
+    /// <param name="Warm">
+    /// Measure a process that has already served a run, as a console or silo that has been up a while has: each mode
+    /// first runs the same scenario with <see cref="WarmUpAgents"/> agents in the same process (console and all), then
+    /// the measured run. Without it the measured run is the process's first and pays the runtime's one-off compiling.
+    /// </param>
+    public sealed record Settings(string Mode, int Agents, int Rounds, AgentHosting Hosting, int Repeat = 1, bool Warm = false);
 
     public static async Task<int> ExecuteAsync(Settings settings, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -100,14 +108,18 @@ internal static class ConsoleBench
         var yaml = Yaml(settings);
         var spec = Scenarios.Files.ScenarioFile.Parse(yaml, "bench.yaml");
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+        var methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var gen2Before = GC.CollectionCount(2);
         var clock = Stopwatch.StartNew();
         IReadOnlyList<JsonElement> rounds;
         var export = new ExportTally();
+        var window = new RunWindow();
         try
         {
             rounds = settings.Mode == "plain"
-                ? await PlainAsync(spec, folder, cancellationToken)
-                : await InConsoleAsync(settings, yaml, folder, export, error, cancellationToken);
+                ? await PlainAsync(spec, folder, settings.Warm, window, cancellationToken)
+                : await InConsoleAsync(settings, yaml, folder, export, window, error, cancellationToken);
         }
         finally
         {
@@ -123,6 +135,9 @@ internal static class ConsoleBench
 
         var wall = clock.Elapsed.TotalSeconds;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        var jit = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalSeconds;
+        var methods = System.Runtime.JitInfo.GetCompiledMethodCount() - methodsBefore;
+        var gen2 = GC.CollectionCount(2) - gen2Before;
         var seconds = rounds.Select(r => r.GetProperty("seconds").GetDouble()).ToArray();
         var steady = seconds.Skip(1).Sum();
         var result = new JsonObject
@@ -131,12 +146,19 @@ internal static class ConsoleBench
             ["mode"] = settings.Mode,
             ["hosting"] = settings.Hosting.ToString().ToLowerInvariant(),
             ["agents"] = settings.Agents,
+            ["warm"] = settings.Warm,
             ["rounds"] = seconds.Length,
             ["roundSeconds"] = Math.Round(seconds.Sum(), 3),
             ["perRoundSeconds"] = new JsonArray([.. seconds.Select(x => (JsonNode)Math.Round(x, 3))]),
             ["steadyAgentStepsPerSecond"] = steady > 0 ? Math.Round(settings.Agents * (seconds.Length - 1) / steady) : 0,
             ["wallSeconds"] = Math.Round(wall, 3),
             ["cpuSeconds"] = Math.Round(cpu, 3),
+            ["jitSeconds"] = Math.Round(jit, 3),
+            ["jitMethods"] = methods,
+            ["gen2Collections"] = gen2,
+            ["runCpuSeconds"] = Math.Round(window.Cpu.TotalSeconds, 3),
+            ["runJitSeconds"] = Math.Round(window.Jit.TotalSeconds, 3),
+            ["runJitMethods"] = window.Methods,
             ["processors"] = Environment.ProcessorCount,
         };
         if (settings.Mode == "otlp")
@@ -148,6 +170,34 @@ internal static class ConsoleBench
         }
 
         return result;
+    }
+
+    /// <summary>From the run's launch to its last round: the process's CPU, and how much of it the JIT took.</summary>
+    private sealed class RunWindow
+    {
+        private TimeSpan _cpu;
+        private TimeSpan _jit;
+        private long _methods;
+
+        public TimeSpan Cpu { get; private set; }
+
+        public TimeSpan Jit { get; private set; }
+
+        public long Methods { get; private set; }
+
+        public void Begin()
+        {
+            _cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            _jit = System.Runtime.JitInfo.GetCompilationTime();
+            _methods = System.Runtime.JitInfo.GetCompiledMethodCount();
+        }
+
+        public void End()
+        {
+            Cpu = Process.GetCurrentProcess().TotalProcessorTime - _cpu;
+            Jit = System.Runtime.JitInfo.GetCompilationTime() - _jit;
+            Methods = System.Runtime.JitInfo.GetCompiledMethodCount() - _methods;
+        }
     }
 
     /// <summary>What reached the in-process collector, and the CPU the exporters' own threads spent.</summary>
@@ -210,21 +260,34 @@ internal static class ConsoleBench
         }
     }
 
-    private static async Task<IReadOnlyList<JsonElement>> PlainAsync(RunSpec spec, string folder, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<JsonElement>> PlainAsync(RunSpec spec, string folder, bool warm, RunWindow window, CancellationToken cancellationToken)
     {
         await using var silo = await EmbeddedSilo.StartAsync(LogLevel.Warning, cancellationToken);
+        if (warm)
+        {
+            await RunPlainAsync(silo, spec with { Agents = WarmUpAgents }, Path.Combine(folder, "warm-up"), cancellationToken);
+        }
+
+        window.Begin();
+        var outcome = await RunPlainAsync(silo, spec, folder, cancellationToken);
+        window.End();
+        return [.. outcome.Rounds.Select(r => JsonSerializer.SerializeToElement(RoundRecord.From(r), RunOutput.Json))];
+    }
+
+    private static async Task<RunOutcome> RunPlainAsync(EmbeddedSilo silo, RunSpec spec, string folder, CancellationToken cancellationToken)
+    {
         var runId = RunJobs.NewRunId(spec.Scenario);
         spec = spec with { Log = new RunLogSpec(Path.Combine(folder, "log")) };
         using var output = new RunOutput(folder);
         var outcome = await RunJobs.RunIntoAsync(new SimulationDriver(silo.Client), silo.Client, runId, spec, output, new RunCallbacks(), cancellationToken);
         Check(outcome.Final.State == SimulationState.Completed, $"the run ended {outcome.Final.State}: {outcome.Final.Error}");
-        return [.. outcome.Rounds.Select(r => JsonSerializer.SerializeToElement(RoundRecord.From(r), RunOutput.Json))];
+        return outcome;
     }
 
     private static string Yaml(Settings settings) => string.Create(CultureInfo.InvariantCulture,
         $"scenario: guess-two-thirds\nagents: {settings.Agents}\nrounds: {settings.Rounds}\nseed: 42\nhosting: {settings.Hosting.ToString().ToLowerInvariant()}\n");
 
-    private static async Task<IReadOnlyList<JsonElement>> InConsoleAsync(Settings settings, string yaml, string folder, ExportTally export, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<JsonElement>> InConsoleAsync(Settings settings, string yaml, string folder, ExportTally export, RunWindow window, TextWriter error, CancellationToken cancellationToken)
     {
         WebApplication? sink = null;
         var extra = new Dictionary<string, string?>();
@@ -232,7 +295,8 @@ internal static class ConsoleBench
         {
             // A collector that takes everything and keeps nothing: the exporter's whole cost, the collector's almost none
             // (what it does take is timed, and counted apart from the exporters').
-            var builder = WebApplication.CreateSlimBuilder();
+            // Watching no files: see ConsoleServer.NoConfigurationReload.
+            var builder = WebApplication.CreateSlimBuilder([ConsoleServer.NoConfigurationReload]);
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.ClearProviders();
             sink = builder.Build();
@@ -263,8 +327,15 @@ internal static class ConsoleBench
             var (siloSettings, defaults) = EmbeddedSilo.Configuration(LogLevel.Warning, extra);
             await using var server = await ConsoleServer.StartAsync(siloSettings, new ConsoleOptions { Urls = "http://127.0.0.1:0", Scenarios = scenarios, Runs = Path.Combine(folder, "runs"), OrleansDashboard = settings.Mode == "dashboard" }, defaults, cancellationToken);
             using var http = new HttpClient { BaseAddress = new Uri(server.Addresses[0]), Timeout = Timeout.InfiniteTimeSpan };
-            var launched = await http.PostAsJsonAsync("/api/runs", new { scenario = "bench.yaml" }, cancellationToken);
-            var id = (await launched.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()!;
+            if (settings.Warm)
+            {
+                var warmUp = await LaunchAsync(http, WarmUpAgents, cancellationToken);
+                var warmRounds = await WatchAsync(http, warmUp, cancellationToken);
+                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {settings.Mode}: warm-up run of {WarmUpAgents:N0} agents, {warmRounds.Count} rounds"));
+            }
+
+            window.Begin();
+            var id = await LaunchAsync(http, null, cancellationToken);
 
             // What an open run page and runs list do: one event stream, the list every 1.5 s; with the dashboard open, its counters every second.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -272,6 +343,7 @@ internal static class ConsoleBench
             var polls = PollAsync(http, "/api/runs", TimeSpan.FromSeconds(1.5), stop.Token);
             var dashboard = settings.Mode == "dashboard" ? PollAsync(http, "/orleans/DashboardCounters", TimeSpan.FromSeconds(1), stop.Token) : Task.FromResult(0);
             var rounds = await events;
+            window.End();
             await stop.CancelAsync();
             var pollCount = await polls + await dashboard;
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {settings.Mode}: {rounds.Count} rounds watched, {pollCount} polls answered"));
@@ -290,6 +362,13 @@ internal static class ConsoleBench
                 await sink.DisposeAsync();
             }
         }
+    }
+
+    private static async Task<string> LaunchAsync(HttpClient http, int? agents, CancellationToken cancellationToken)
+    {
+        using var launched = await http.PostAsJsonAsync("/api/runs", new LaunchRequest(Scenario: "bench.yaml", Agents: agents), cancellationToken);
+        launched.EnsureSuccessStatusCode();
+        return (await launched.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("id").GetString()!;
     }
 
     private static async Task<List<JsonElement>> WatchAsync(HttpClient http, string id, CancellationToken cancellationToken)
@@ -350,7 +429,7 @@ internal static class ConsoleBench
 
     private static async Task<JsonObject?> RunChildAsync(Settings settings, TextWriter error, CancellationToken cancellationToken)
     {
-        string[] args = ["bench", "console", "--mode", settings.Mode, "--agents", settings.Agents.ToString(CultureInfo.InvariantCulture), "--rounds", settings.Rounds.ToString(CultureInfo.InvariantCulture), "--hosting", settings.Hosting.ToString().ToLowerInvariant()];
+        string[] args = ["bench", "console", "--mode", settings.Mode, "--agents", settings.Agents.ToString(CultureInfo.InvariantCulture), "--rounds", settings.Rounds.ToString(CultureInfo.InvariantCulture), "--hosting", settings.Hosting.ToString().ToLowerInvariant(), .. settings.Warm ? new[] { "--warm" } : []];
         return await BenchProcess.RunAsync(args, JsonPrefix, $"mode {settings.Mode}", error, cancellationToken);
     }
 }

@@ -45,6 +45,11 @@ public sealed class TelemetryTests
         });
         await using (var server = await ConsoleServer.StartAsync(settings, new ConsoleOptions { Urls = "http://127.0.0.1:0", Scenarios = scenarios, Runs = Path.Combine(root, "runs") }, defaults, CancellationToken.None))
         {
+            // Start-up itself sends the host's start span and the first metrics, and waits until they are sent (so the
+            // exporters' code is compiled before the first run, not during it).
+            Assert.Contains(receiver.Spans, s => s.Name == "agentswarm.host.start");
+            Assert.NotEmpty(receiver.MetricNames);
+
             using var http = new HttpClient { BaseAddress = new Uri(server.Addresses[0]) };
             var launched = await http.PostAsJsonAsync("/api/runs", new { scenario = "llm.yaml" });
             var id = (await launched.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
