@@ -26,7 +26,7 @@ internal static class ConsoleBench
 
     private const string JsonPrefix = "{\"bench\":\"console\"";
 
-    /// <summary>Agents of the warm-up run (<see cref="Settings.Warm"/>).</summary>
+    /// <summary>Agents of the warm-up run (<see cref="Settings.Warm"/>), or the measured run's where that has fewer.</summary>
     public const int WarmUpAgents = 50_000;
 
     /// <param name="Repeat">Times each mode runs (interleaved, so drift on a shared machine hits every mode alike); the table gives medians.</param>
@@ -65,13 +65,13 @@ internal static class ConsoleBench
         var results = Modes.Select(mode => Median(runs.Where(r => (string)r["mode"]! == mode).ToList())).ToList();
         var plain = (double)results[0]["roundSeconds"]!;
         await output.WriteLineAsync($"medians of {settings.Repeat} run(s) each");
-        await output.WriteLineAsync("mode | hosting | agents | rounds | round s (sum) | range | steady steps/s | wall s | CPU s | rounds vs plain");
+        await output.WriteLineAsync("mode | hosting | agents | rounds | round s (sum) | range | steady steps/s | wall s | CPU s | JIT s in run | rounds vs plain");
         foreach (var r in results)
         {
             var slower = plain > 0 ? ((double)r["roundSeconds"]! / plain) - 1 : 0;
             r["slowerThanPlain"] = Math.Round(slower, 4);
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{r["mode"]} | {r["hosting"]} | {(int)r["agents"]!:N0} | {r["rounds"]} | {(double)r["roundSeconds"]!:F2} | {(double)r["roundSecondsMin"]!:F2}-{(double)r["roundSecondsMax"]!:F2} | {(double)r["steadyAgentStepsPerSecond"]!:N0} | {(double)r["wallSeconds"]!:F2} | {(double)r["cpuSeconds"]!:F2} | {slower:+0.0%;-0.0%;0.0%}"));
+                $"{r["mode"]} | {r["hosting"]} | {(int)r["agents"]!:N0} | {r["rounds"]} | {(double)r["roundSeconds"]!:F2} | {(double)r["roundSecondsMin"]!:F2}-{(double)r["roundSecondsMax"]!:F2} | {(double)r["steadyAgentStepsPerSecond"]!:N0} | {(double)r["wallSeconds"]!:F2} | {(double)r["cpuSeconds"]!:F2} | {(double)r["runJitSeconds"]!:F2} | {slower:+0.0%;-0.0%;0.0%}"));
         }
 
         if (results.FirstOrDefault(r => (string)r["mode"]! == "otlp") is { } otlp && otlp["exporterThreadsCpuSeconds"] is { } exporterCpu)
@@ -90,7 +90,7 @@ internal static class ConsoleBench
         double Of(string key) => runs.Select(r => (double)r[key]!).Order().ElementAt(runs.Count / 2);
         var row = runs[0].DeepClone().AsObject();
         row.Remove("perRoundSeconds");
-        foreach (var key in new[] { "roundSeconds", "steadyAgentStepsPerSecond", "wallSeconds", "cpuSeconds" })
+        foreach (var key in new[] { "roundSeconds", "steadyAgentStepsPerSecond", "wallSeconds", "cpuSeconds", "runJitSeconds" })
         {
             row[key] = Of(key);
         }
@@ -265,7 +265,7 @@ internal static class ConsoleBench
         await using var silo = await EmbeddedSilo.StartAsync(LogLevel.Warning, cancellationToken);
         if (warm)
         {
-            await RunPlainAsync(silo, spec with { Agents = WarmUpAgents }, Path.Combine(folder, "warm-up"), cancellationToken);
+            await RunPlainAsync(silo, spec with { Agents = Math.Min(WarmUpAgents, spec.Agents) }, Path.Combine(folder, "warm-up"), cancellationToken);
         }
 
         window.Begin();
@@ -329,9 +329,10 @@ internal static class ConsoleBench
             using var http = new HttpClient { BaseAddress = new Uri(server.Addresses[0]), Timeout = Timeout.InfiniteTimeSpan };
             if (settings.Warm)
             {
-                var warmUp = await LaunchAsync(http, WarmUpAgents, cancellationToken);
+                var agents = Math.Min(WarmUpAgents, settings.Agents);
+                var warmUp = await LaunchAsync(http, agents, cancellationToken);
                 var warmRounds = await WatchAsync(http, warmUp, cancellationToken);
-                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {settings.Mode}: warm-up run of {WarmUpAgents:N0} agents, {warmRounds.Count} rounds"));
+                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"  {settings.Mode}: warm-up run of {agents:N0} agents, {warmRounds.Count} rounds"));
             }
 
             window.Begin();

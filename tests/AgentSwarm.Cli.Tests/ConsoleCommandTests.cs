@@ -28,6 +28,30 @@ public sealed class ConsoleCommandTests
         Assert.Contains("error: --mode: unknown mode 'sideways'", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("plain")]
+    [InlineData("otlp")]
+    public async Task TheConsoleBenchMeasuresARunAfterAWarmUpRunAndSaysWhatTheJitTook(string mode)
+    {
+        var (code, output, error) = await Cli.InvokeAsync("bench", "console", "--mode", mode, "--agents", "2000", "--rounds", "3", "--warm");
+        Assert.True(code == ExitCodes.Success, error);
+        var line = System.Text.Json.JsonDocument.Parse(output.Split('\n').Single(l => l.StartsWith("{\"bench\":\"console\"", StringComparison.Ordinal))).RootElement;
+        Assert.Equal(mode, line.GetProperty("mode").GetString());
+        Assert.True(line.GetProperty("warm").GetBoolean());
+        Assert.Equal(3, line.GetProperty("rounds").GetInt32());
+        Assert.Equal(3, line.GetProperty("perRoundSeconds").GetArrayLength());
+
+        // The run's window is inside the process's: its CPU and JIT time are parts of the whole.
+        Assert.InRange(line.GetProperty("runCpuSeconds").GetDouble(), 0.001, line.GetProperty("cpuSeconds").GetDouble());
+        Assert.InRange(line.GetProperty("runJitSeconds").GetDouble(), 0, line.GetProperty("jitSeconds").GetDouble());
+        Assert.InRange(line.GetProperty("runJitMethods").GetInt64(), 0, line.GetProperty("jitMethods").GetInt64());
+        if (mode == "otlp")
+        {
+            Assert.True(line.GetProperty("exportRequests").GetInt32() > 0, "nothing reached the collector");
+            Assert.True(line.GetProperty("exportBytes").GetInt64() > 0);
+        }
+    }
+
     [Fact]
     public async Task TheConsoleServesUntilCancelledAndSaysWhereItIs()
     {
