@@ -107,14 +107,13 @@ internal static class ConsoleBench
         // Both sides run the same scenario text: the console parses it from its folder, plain mode here.
         var yaml = Yaml(settings);
         var spec = Scenarios.Files.ScenarioFile.Parse(yaml, "bench.yaml");
-        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
-        var methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var whole = new CostWindow();
+        whole.Begin();
         var gen2Before = GC.CollectionCount(2);
         var clock = Stopwatch.StartNew();
         IReadOnlyList<JsonElement> rounds;
         var export = new ExportTally();
-        var window = new RunWindow();
+        var window = new CostWindow();
         try
         {
             rounds = settings.Mode == "plain"
@@ -134,9 +133,7 @@ internal static class ConsoleBench
         }
 
         var wall = clock.Elapsed.TotalSeconds;
-        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-        var jit = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalSeconds;
-        var methods = System.Runtime.JitInfo.GetCompiledMethodCount() - methodsBefore;
+        whole.End();
         var gen2 = GC.CollectionCount(2) - gen2Before;
         var seconds = rounds.Select(r => r.GetProperty("seconds").GetDouble()).ToArray();
         var steady = seconds.Skip(1).Sum();
@@ -152,9 +149,9 @@ internal static class ConsoleBench
             ["perRoundSeconds"] = new JsonArray([.. seconds.Select(x => (JsonNode)Math.Round(x, 3))]),
             ["steadyAgentStepsPerSecond"] = steady > 0 ? Math.Round(settings.Agents * (seconds.Length - 1) / steady) : 0,
             ["wallSeconds"] = Math.Round(wall, 3),
-            ["cpuSeconds"] = Math.Round(cpu, 3),
-            ["jitSeconds"] = Math.Round(jit, 3),
-            ["jitMethods"] = methods,
+            ["cpuSeconds"] = Math.Round(whole.Cpu.TotalSeconds, 3),
+            ["jitSeconds"] = Math.Round(whole.Jit.TotalSeconds, 3),
+            ["jitMethods"] = whole.Methods,
             ["gen2Collections"] = gen2,
             ["runCpuSeconds"] = Math.Round(window.Cpu.TotalSeconds, 3),
             ["runJitSeconds"] = Math.Round(window.Jit.TotalSeconds, 3),
@@ -172,8 +169,11 @@ internal static class ConsoleBench
         return result;
     }
 
-    /// <summary>From the run's launch to its last round: the process's CPU, and how much of it the JIT took.</summary>
-    private sealed class RunWindow
+    /// <summary>
+    /// From <see cref="Begin"/> to <see cref="End"/>: the process's CPU, the time the JIT spent and the methods it
+    /// compiled. Taken over the whole bench process, and over the measured run (launch to last round).
+    /// </summary>
+    private sealed class CostWindow
     {
         private TimeSpan _cpu;
         private TimeSpan _jit;
@@ -260,7 +260,7 @@ internal static class ConsoleBench
         }
     }
 
-    private static async Task<IReadOnlyList<JsonElement>> PlainAsync(RunSpec spec, string folder, bool warm, RunWindow window, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<JsonElement>> PlainAsync(RunSpec spec, string folder, bool warm, CostWindow window, CancellationToken cancellationToken)
     {
         await using var silo = await EmbeddedSilo.StartAsync(LogLevel.Warning, cancellationToken);
         if (warm)
@@ -287,7 +287,7 @@ internal static class ConsoleBench
     private static string Yaml(Settings settings) => string.Create(CultureInfo.InvariantCulture,
         $"scenario: guess-two-thirds\nagents: {settings.Agents}\nrounds: {settings.Rounds}\nseed: 42\nhosting: {settings.Hosting.ToString().ToLowerInvariant()}\n");
 
-    private static async Task<IReadOnlyList<JsonElement>> InConsoleAsync(Settings settings, string yaml, string folder, ExportTally export, RunWindow window, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<JsonElement>> InConsoleAsync(Settings settings, string yaml, string folder, ExportTally export, CostWindow window, TextWriter error, CancellationToken cancellationToken)
     {
         WebApplication? sink = null;
         var extra = new Dictionary<string, string?>();
