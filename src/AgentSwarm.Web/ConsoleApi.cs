@@ -273,12 +273,29 @@ public static class ConsoleApi
         }));
     }
 
-    /// <summary>Turns a <see cref="ConsoleProblem"/> (and a body that is not JSON) into its status and <c>{"error": ...}</c>.</summary>
+    /// <summary>
+    /// Turns a <see cref="ConsoleProblem"/> (and a body that is not JSON) into its status and <c>{"error": ...}</c>; an
+    /// API answer the framework gave with a status and no body (no such route, a method or content type an endpoint does
+    /// not take) gets one too, so every API error a script sees names what was wrong.
+    /// </summary>
     public static async Task HandleProblemsAsync(HttpContext context, Func<Task> next)
     {
         try
         {
             await next();
+            var response = context.Response;
+            if (response.StatusCode >= 400 && !response.HasStarted && response.ContentType is null && context.Request.Path.StartsWithSegments("/api"))
+            {
+                var request = context.Request;
+                var message = response.StatusCode switch
+                {
+                    404 => $"no API endpoint answers {request.Method} {request.Path} (docs/console.md lists them; a run's agent and a round are numbers)",
+                    405 => $"{request.Path} does not take {request.Method}",
+                    415 => $"{request.Method} {request.Path} takes a JSON body (Content-Type: application/json), not {request.ContentType ?? "a body without a Content-Type"}",
+                    _ => $"{request.Method} {request.Path}: {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(response.StatusCode)}",
+                };
+                await Results.Json(new { error = message }, RunBoard.Json, statusCode: response.StatusCode).ExecuteAsync(context);
+            }
         }
         catch (ConsoleProblem problem) when (!context.Response.HasStarted)
         {

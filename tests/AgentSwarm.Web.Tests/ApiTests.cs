@@ -183,6 +183,32 @@ public sealed class ApiTests(ConsoleFixture console)
     }
 
     [Fact]
+    public async Task ErrorsTheFrameworkAnswersCarryAJsonErrorThatNamesTheRequest()
+    {
+        // No route (an agent that is not a number), a method a route does not take, a body that is not JSON: each has
+        // its status and an {"error"} a script can show, not an empty body.
+        foreach (var (request, status, says) in new (HttpRequestMessage, HttpStatusCode, string)[]
+        {
+            (new(HttpMethod.Get, "/api/runs/some-run/agents/abc"), HttpStatusCode.NotFound, "no API endpoint answers GET /api/runs/some-run/agents/abc"),
+            (new(HttpMethod.Get, "/api/nothing-here"), HttpStatusCode.NotFound, "no API endpoint answers GET /api/nothing-here"),
+            (new(HttpMethod.Delete, "/api/scenarios/validate"), HttpStatusCode.MethodNotAllowed, "/api/scenarios/validate does not take DELETE"),
+            (new(HttpMethod.Post, "/api/runs") { Content = new StringContent("scenario: guess-two-thirds", Encoding.UTF8, "text/plain") }, HttpStatusCode.UnsupportedMediaType, "takes a JSON body"),
+        })
+        {
+            var response = await Http.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(status == response.StatusCode, $"{request.Method} {request.RequestUri}: {(int)response.StatusCode} {body}");
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            var error = JsonDocument.Parse(body).RootElement.GetProperty("error").GetString();
+            Assert.Contains(says, error, StringComparison.Ordinal);
+        }
+
+        // Pages keep their own answers: a path outside /api is not rewritten.
+        var page = await Http.GetAsync("/no-such-page");
+        Assert.NotEqual("application/json", page.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task PathsThatLeaveTheServedFoldersAreRefused()
     {
         // Kestrel folds ../ out of URLs; a name in a body is where one could still try.

@@ -559,7 +559,9 @@ public static class DashboardResourceServiceSetup
 {
     public static IServiceCollection AddDashboardResourceService(this IServiceCollection services)
     {
-        services.AddGrpc();
+        // No catch-all routes for services this one is not: gRPC's fallback for an unknown service matches any POST of two
+        // segments (POST /api/runs with a body that is not JSON would get its 404 instead of the API's 415).
+        services.AddGrpc(options => options.IgnoreUnknownServices = true);
         services.AddSingleton<ResourceCatalog>();
         services.AddSingleton<DashboardDialogs>();
         return services;
