@@ -83,6 +83,14 @@ public interface IPartitionGrain : IGrainWithIntegerCompoundKey
     Task ReleaseAsync();
 
     /// <summary>
+    /// The run has ended (the controller calls this before it writes the log's end): closes the partition's log stream
+    /// on its silo, so a long-lived silo keeps no file of a finished run open, and nothing holds the log when a console
+    /// resumes or deletes the run.
+    /// </summary>
+    [Alias("end-log")]
+    Task EndLogAsync();
+
+    /// <summary>
     /// One of its agents as inspection sees it, in a packed run (where minds live in the partition; an agent grain
     /// forwards here). Interleaves with a running step, so a live run can be inspected mid-round.
     /// </summary>

@@ -64,7 +64,9 @@ public static class RunJobs
     public static string? WhyNotResumable(RunLog log) =>
         log.End is { State: nameof(SimulationState.Completed) } end
             ? $"the run in '{log.Directory}' completed ({end.RoundsCompleted} rounds): nothing to resume"
-            : null;
+            : log.StreamBeingWritten() is { } open
+                ? $"the run in '{log.Directory}' is still being written ({Path.GetFileName(open)} is open for writing): it is still going; cancel it, or wait for it to stop, before resuming"
+                : null;
 
     /// <summary>
     /// Makes a stopped run's log ready to resume: cuts it back to its last complete round and returns the spec that

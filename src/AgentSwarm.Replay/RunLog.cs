@@ -33,6 +33,38 @@ public sealed class RunLog
 
     public int LastCompleteRound => Rounds.Count == 0 ? 0 : Rounds[^1].Round;
 
+    /// <summary>
+    /// A stream of this log that a writer holds open now (a run still going, in this process or another on this host),
+    /// or null. A writer holds a shared lock on each stream it appends to (<see cref="LogStreamWriter"/>: .NET's
+    /// FileShare is flock(2) on Linux); this asks for an exclusive one on each, without waiting. A file system without
+    /// flock (some network mounts) answers null.
+    /// </summary>
+    public string? StreamBeingWritten() => StreamBeingWritten(Directory);
+
+    /// <inheritdoc cref="StreamBeingWritten()"/>
+    /// <param name="directory">A log folder, which need not decode (a corrupt log can still have a writer).</param>
+    public static string? StreamBeingWritten(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory))
+        {
+            return null;
+        }
+
+        foreach (var file in System.IO.Directory.EnumerateFiles(directory, "*.aslog"))
+        {
+            try
+            {
+                using var probe = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.None);
+            }
+            catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException))
+            {
+                return file;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Opens a log folder (or a run's output folder holding log/); throws <see cref="LogFormatException"/> naming what is wrong.</summary>
     public static RunLog Open(string path)
     {

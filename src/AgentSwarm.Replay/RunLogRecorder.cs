@@ -137,6 +137,20 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask PartitionEndedAsync(string runId, int partition)
+    {
+        if (_runs.TryGetValue(runId, out var writers) && writers.EndPartition(partition))
+        {
+            // Nothing of the run is left open on this silo but its LLM stream: a silo of the cluster that is not the controller's.
+            if (_runs.TryRemove(new KeyValuePair<string, RunWriters>(runId, writers)))
+            {
+                writers.Dispose();
+            }
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
     public ValueTask EndedAsync(string runId, RunSpec spec, SimulationState state, int roundsCompleted, string? error)
     {
         if (_runs.TryRemove(runId, out var writers))
@@ -273,6 +287,17 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
                         stream.Dispose();
                     }
                 }
+            }
+        }
+
+        /// <summary>Flushes the LLM records and closes one partition's stream; true when no stream but the LLM one is left open.</summary>
+        public bool EndPartition(int partition)
+        {
+            FlushLlm();
+            lock (_partitions)
+            {
+                Close(partition);
+                return _manifest is null && _partitions.IsEmpty;
             }
         }
 

@@ -14,7 +14,11 @@ namespace AgentSwarm.Web;
 /// </summary>
 public static class ConsoleAccess
 {
-    public const string CookieName = "agentswarm-token";
+    /// <summary>
+    /// The token cookie's name for a console on <paramref name="port"/>: browsers share cookies between the ports of one
+    /// host, so two consoles there (the console silos of a cluster on one machine) would overwrite each other's.
+    /// </summary>
+    public static string CookieName(int? port) => $"agentswarm-token-{port ?? 0}";
 
     /// <summary>The header the Aspire dashboard sends its resource service API key in (Dashboard:ResourceServiceClient:ApiKey).</summary>
     public const string ResourceServiceKeyHeader = "x-resource-service-api-key";
@@ -68,11 +72,11 @@ public static class ConsoleAccess
 
         if (context.Request.Query.TryGetValue("token", out var query) && Same(query.ToString(), expected))
         {
-            context.Response.Cookies.Append(CookieName, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true });
+            context.Response.Cookies.Append(CookieName(context.Connection.LocalPort), token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/", IsEssential = true, Secure = context.Request.IsHttps });
             return true;
         }
 
-        return context.Request.Cookies.TryGetValue(CookieName, out var cookie) && Same(cookie, expected);
+        return context.Request.Cookies.TryGetValue(CookieName(context.Connection.LocalPort), out var cookie) && Same(cookie, expected);
     }
 
     private static bool Same(string given, byte[] expected) =>

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AgentSwarm.Web;
 
@@ -19,7 +20,8 @@ public sealed record LaunchRequest(
     string? Yaml = null,
     int? Agents = null,
     int? Rounds = null,
-    ulong? Seed = null,
+    // A string too: a page's numbers are doubles, which would round a seed above 2^53 to another one.
+    [property: System.Text.Json.Serialization.JsonNumberHandling(System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString)] ulong? Seed = null,
     string? Policy = null,
     int? Partitions = null,
     string? Hosting = null,
@@ -38,7 +40,7 @@ public sealed record AgentRoundView(int Round, IReadOnlyList<AgentMail> Inbox, I
 /// The console's HTTP API (JSON; a live run's progress as server-sent events), which its pages use and scripts can too.
 /// docs/console.md lists every endpoint.
 /// </summary>
-public static class ConsoleApi
+public static partial class ConsoleApi
 {
     public static void MapConsoleApi(this IEndpointRouteBuilder endpoints)
     {
@@ -94,7 +96,11 @@ public static class ConsoleApi
                 placement = placement is null ? null : new { placement.ControllerSilo, placement.PartitionSilos, placement.Recoveries, placement.CheckpointEvery, placement.CheckpointRound },
             });
         });
-        api.MapGet("/runs/{id}/rounds", (string id, RunBoard board) => Ok(board.Rounds(id)));
+        api.MapGet("/runs/{id}/rounds", (string id, RunBoard board) =>
+        {
+            board.Get(id);
+            return Ok(board.Rounds(id));
+        });
         api.MapGet("/runs/{id}/rounds/{round:int}/agents", async (string id, int round, int? bin, int? limit, RunBoard board, Orleans.Serialization.Serializer serializer, AgentSwarm.Engine.Scenarios.ScenarioCatalog scenarios) =>
             Ok(await AgentsInBinAsync(id, round, bin, limit ?? 200, board, serializer, scenarios)));
         api.MapGet("/runs/{id}/events", async (string id, RunBoard board, HttpContext context) =>
@@ -205,6 +211,7 @@ public static class ConsoleApi
         });
         api.MapGet("/runs/{id}/files/{**path}", (string id, string path, RunBoard board) =>
         {
+            board.Get(id);
             var folder = board.RunFolder(id);
             if (FolderPath.Within(folder, path) is not { } full || !File.Exists(full) || IsLogFile(Path.GetRelativePath(folder, full)))
             {
@@ -306,9 +313,19 @@ public static class ConsoleApi
             var message = bad.InnerException is JsonException json ? $"the request body is not the JSON expected: {json.Message}" : bad.Message;
             await Results.Json(new { error = message }, RunBoard.Json, statusCode: bad.StatusCode).ExecuteAsync(context);
         }
+        catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested && context.Request.Path.StartsWithSegments("/api"))
+        {
+            // Anything else (a file the disk refuses, the cluster failing a call): logged, and a 500 that says what broke.
+            var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ConsoleApi));
+            LogUnexpected(logger, ex, context.Request.Method, context.Request.Path);
+            await Results.Json(new { error = $"{context.Request.Method} {context.Request.Path} failed: {ex.Message}" }, RunBoard.Json, statusCode: 500).ExecuteAsync(context);
+        }
     }
 
     private static IResult Ok(object value) => Results.Json(value, RunBoard.Json);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Console API {Method} {Path} failed")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception, string method, string path);
 
     private static (string Name, string Text) Source(LaunchRequest request, ScenarioLibrary library)
     {

@@ -87,6 +87,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                 throw new ConsoleProblem(409, $"run '{id}' is still running");
             }
 
+            Get(id);
             var log = OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to resume from");
             if (RunJobs.WhyNotResumable(log) is { } why)
             {
@@ -201,9 +202,17 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             throw new ConsoleProblem(409, $"run '{id}' is still running: cancel it first");
         }
 
-        if (!Directory.Exists(directory))
+        // Only a run's folder, and only one no writer holds: a cluster run this console detached from may still be going,
+        // and so may a run another process writes into this folder.
+        var entry = Directory.Exists(directory) ? Get(id) : throw NotFound(id);
+        if (entry.State == "detached")
         {
-            throw NotFound(id);
+            throw new ConsoleProblem(409, $"run '{id}' was still running in the cluster when this console stopped following it: cancel it there (agentswarm cancel {id} --cluster ...) before deleting it");
+        }
+
+        if (RunLog.StreamBeingWritten(LogDirectory(id)) is { } open)
+        {
+            throw new ConsoleProblem(409, $"run '{id}' is still being written ({Path.GetFileName(open)} is open for writing): stop it before deleting it");
         }
 
         if (!string.Equals(confirm, id, StringComparison.Ordinal))

@@ -56,7 +56,8 @@ public sealed class ScenarioLibrary(ConsoleOptions options)
         CheckSize(text);
         var path = Resolve(name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temporary = path + ".tmp";
+        // A name of its own: two saves of one file at once each write whole, and the last move wins.
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temporary, text);
         File.Move(temporary, path, overwrite: true);
     }

@@ -171,6 +171,9 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
         var log = summary.GetProperty("log").GetString()!;
         Assert.StartsWith(cluster.LogRoot, log);
 
+        // Every silo closed its streams of the run when it ended (the silos live on): nothing holds the log open.
+        Assert.Null(AgentSwarm.Replay.RunLog.StreamBeingWritten(log));
+
         var (replayCode, replayOut, replayError) = await InvokeAsync(["replay", log, "--verify"]);
         Assert.True(replayCode == 0, replayError);
         Assert.Contains("verified: all 4 rounds match", replayOut + replayError);

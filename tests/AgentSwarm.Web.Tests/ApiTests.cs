@@ -78,6 +78,12 @@ public sealed class ApiTests(ConsoleFixture console)
         var goodBody = await good.Content.ReadFromJsonAsync<JsonElement>();
         Assert.True(goodBody.GetProperty("valid").GetBoolean());
         Assert.Equal(500, goodBody.GetProperty("run").GetProperty("agents").GetInt32());
+
+        // A seed past 2^53 as the page sends it (a string: a JavaScript number would round it) is the seed the run gets.
+        var bigSeed = await Http.PostAsJsonAsync("/api/scenarios/validate", new { scenario = "guess-two-thirds.yaml", seed = "18446744073709551557" });
+        var bigSeedBody = await bigSeed.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.True(bigSeedBody.GetProperty("valid").GetBoolean(), bigSeedBody.ToString());
+        Assert.Equal(18446744073709551557UL, bigSeedBody.GetProperty("run").GetProperty("seed").GetUInt64());
     }
 
     [Fact]
@@ -170,7 +176,8 @@ public sealed class ApiTests(ConsoleFixture console)
         {
             ("GET", "/api/runs/no-such-run"), ("GET", "/api/runs/no-such-run/events"), ("GET", "/api/runs/no-such-run/agents/0"),
             ("POST", "/api/runs/no-such-run/cancel"), ("POST", "/api/runs/no-such-run/verify"), ("DELETE", "/api/runs/no-such-run?confirm=no-such-run"),
-            ("GET", "/api/runs/no-such-run/files"),
+            ("GET", "/api/runs/no-such-run/files"), ("GET", "/api/runs/no-such-run/files/rounds.csv"), ("GET", "/api/runs/no-such-run/rounds"),
+            ("GET", "/api/runs/no-such-run/rounds/1/agents?bin=0"), ("POST", "/api/runs/no-such-run/resume"), ("POST", "/api/runs/no-such-run/report"),
         })
         {
             var response = await Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
@@ -256,6 +263,18 @@ public sealed class ApiTests(ConsoleFixture console)
 
         var again = await Http.PostAsync($"/api/runs/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+
+        // Another writer on the log (a process still running it, as a run in this folder could be): resuming would cut
+        // back a log that is still growing, and deleting would pull it from under the writer; both are refused.
+        using (AgentSwarm.Replay.LogStreamWriter.Open(Path.Combine(console.Runs, id, "log", AgentSwarm.Replay.LogFormat.Manifest)))
+        {
+            var busyResume = await Http.PostAsync($"/api/runs/{id}/resume", null);
+            Assert.Equal(HttpStatusCode.Conflict, busyResume.StatusCode);
+            Assert.Contains("still being written (manifest", await busyResume.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            var busyDelete = await Http.DeleteAsync($"/api/runs/{id}?confirm={id}");
+            Assert.Equal(HttpStatusCode.Conflict, busyDelete.StatusCode);
+            Assert.True(Directory.Exists(Path.Combine(console.Runs, id, "log")));
+        }
 
         var resume = await Http.PostAsync($"/api/runs/{id}/resume", null);
         Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);

@@ -183,6 +183,14 @@ internal sealed partial class PartitionGrain(
         await SendAsync(setup, outbox, epoch, _redeliverRound);
     }
 
+    public async Task EndLogAsync()
+    {
+        if (_setup is { Spec.Log.Directory: not null } setup && _recorder is not null)
+        {
+            await _recorder.PartitionEndedAsync(setup.RunId, setup.Index);
+        }
+    }
+
     public async Task ReleaseAsync()
     {
         if (_setup is { } setup)

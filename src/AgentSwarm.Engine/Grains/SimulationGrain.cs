@@ -395,6 +395,16 @@ internal sealed partial class SimulationGrain(
         {
             try
             {
+                // Each silo closes its partitions' streams (a partition on a lost silo has none open to close).
+                await Task.WhenAll(_partitions.Select(p => p.EndLogAsync())).WaitAsync(TimeSpan.FromSeconds(30));
+            }
+            catch (Exception ex)
+            {
+                LogLogFailed(logger, ex, runId);
+            }
+
+            try
+            {
                 await _recorder.EndedAsync(runId, spec, state, Record.Rounds.Count, error);
             }
             catch (Exception ex)

@@ -21,6 +21,9 @@ public interface IRunRecorder
     /// <summary>The controller: a round is complete (its statistics and state hash).</summary>
     ValueTask RoundEndedAsync(string runId, RunSpec spec, RoundResult result);
 
+    /// <summary>A partition, when the run has ended: closes its stream on this silo; the silo's LLM stream goes with its last partition (unless the controller's manifest is here, which <see cref="EndedAsync"/> closes).</summary>
+    ValueTask PartitionEndedAsync(string runId, int partition);
+
     /// <summary>The controller: how the run ended. Closes the run's writers on this silo.</summary>
     ValueTask EndedAsync(string runId, RunSpec spec, SimulationState state, int roundsCompleted, string? error);
 

@@ -190,9 +190,11 @@ async function scenariosPage(selected) {
 
   function request() {
     const number = id => { const v = document.getElementById(id).value; return v === "" ? undefined : Number(v); };
+    // As typed: a seed may pass 2^53, where a JavaScript number would round it to another seed.
+    const digits = id => { const v = document.getElementById(id).value.trim(); return v === "" ? undefined : v; };
     const choice = id => document.getElementById(id).value || undefined;
     const llm = document.getElementById("llm").value.trim();
-    return { scenario: name.value, yaml: text.value, agents: number("agents"), rounds: number("rounds"), seed: number("seed"), policy: choice("policy"), partitions: number("partitions"), hosting: choice("hosting"), llm: llm ? llm.split(/\s+/) : undefined };
+    return { scenario: name.value, yaml: text.value, agents: number("agents"), rounds: number("rounds"), seed: digits("seed"), policy: choice("policy"), partitions: number("partitions"), hosting: choice("hosting"), llm: llm ? llm.split(/\s+/) : undefined };
   }
   function showErrors(list) {
     badLines = new Set(list.filter(e => e.line > 0).map(e => e.line));
@@ -377,7 +379,10 @@ async function runPage(id) {
   closeCurrent = () => source.close();
   source.addEventListener("run", e => { state.run = JSON.parse(e.data); drawRun(); });
   // By round number: after a reconnect the stream sends every round again.
-  source.addEventListener("round", e => { const r = JSON.parse(e.data); state.rounds[r.round - 1] = r; drawRounds(); });
+  // Placement changes when a silo is lost mid-run: looked at again as rounds finish, at most every 2 s.
+  let placementAt = 0;
+  const refreshPlacement = () => { if (Date.now() - placementAt > 2000) { placementAt = Date.now(); drawPlacement(); } };
+  source.addEventListener("round", e => { const r = JSON.parse(e.data); state.rounds[r.round - 1] = r; drawRounds(); refreshPlacement(); });
   source.addEventListener("llm", e => { state.llm = JSON.parse(e.data); state.llmHistory.push({ t: Date.now(), calls: state.llm.requests }); drawLlm(); });
   source.addEventListener("end", e => {
     state.run = JSON.parse(e.data); source.close(); drawRun(); drawRounds();
