@@ -97,6 +97,12 @@ public sealed class BrowserTests(ConsoleFixture console, BrowserFixture browser)
         await page.Locator("#run-state [data-state=completed]").WaitForAsync();
         await page.Locator("#score").WaitForAsync();
         await Assertions.Expect(page.Locator("#llm-card")).ToBeVisibleAsync();
+        // The pool's counters as charts: tokens and the latency percentiles drawn from what the stream sent.
+        foreach (var series in new[] { "#llm-tokens [data-series=prompt]", "#llm-tokens [data-series=output]", "#llm-latency [data-series=p95]", "#llm-gpu [data-series='GPU busy']" })
+        {
+            await Assertions.Expect(page.Locator(series)).ToHaveCountAsync(1);
+        }
+
         await page.ScreenshotAsync(new() { Path = Path.Combine(browser.Screenshots, "agentsnet-run.png"), FullPage = true });
 
         await page.FillAsync("#agent-index", "5");

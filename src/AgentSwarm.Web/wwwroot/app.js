@@ -51,11 +51,11 @@ function showError(target, error) {
 
 // ---- charts (SVG) -------------------------------------------------------------------------------------------------
 // series: [{ name, values: [[x, y], ...] }]
-function lineChart(id, series, { width = 620, height = 240, xLabel = "round" } = {}) {
+function lineChart(id, series, { width = 620, height = 240, xLabel = "round", empty = "no rounds yet" } = {}) {
   const pad = { l: 48, r: 12, t: 10, b: 30 };
   const all = series.flatMap(s => s.values).filter(p => Number.isFinite(p[1]));
   const svg = svgEl("svg", { id, viewBox: `0 0 ${width} ${height}`, width: "100%", role: "img" });
-  if (all.length === 0) { svg.append(svgText(width / 2, height / 2, "no rounds yet", "middle")); return wrapChart(svg, series); }
+  if (all.length === 0) { svg.append(svgText(width / 2, height / 2, empty, "middle")); return wrapChart(svg, series); }
   const xs = all.map(p => p[0]), ys = all.map(p => p[1]);
   let [x0, x1] = [Math.min(...xs), Math.max(...xs)]; if (x0 === x1) { x0 -= 1; x1 += 1; }
   let [y0, y1] = [Math.min(0, ...ys), Math.max(...ys)]; if (y0 === y1) { y1 = y0 + 1; }
@@ -66,7 +66,7 @@ function lineChart(id, series, { width = 620, height = 240, xLabel = "round" } =
     const points = s.values.filter(p => Number.isFinite(p[1]));
     const color = s.color || colors[i % colors.length];
     svg.append(svgEl("polyline", { points: points.map(p => `${X(p[0])},${Y(p[1])}`).join(" "), fill: "none", stroke: color, "stroke-width": 2, "stroke-dasharray": s.dashed ? "5 4" : null, "data-series": s.name }));
-    for (const p of points) svg.append(svgEl("circle", { cx: X(p[0]), cy: Y(p[1]), r: 3, fill: color }, svgEl("title", {}, `${s.name} round ${p[0]}: ${fmt(p[1], 3)}`)));
+    for (const p of points) svg.append(svgEl("circle", { cx: X(p[0]), cy: Y(p[1]), r: 3, fill: color }, svgEl("title", {}, `${s.name} ${xLabel === "round" ? "round " : ""}${fmt(p[0], 1)}${xLabel === "round" ? "" : " s"}: ${fmt(p[1], 3)}`)));
   });
   return wrapChart(svg, series);
 }
@@ -353,14 +353,28 @@ async function runPage(id) {
     const l = state.llm; if (!l) return;
     document.getElementById("llm-card").classList.remove("hidden");
     const hist = state.llmHistory;
-    const rate = hist.length > 1 ? (hist[hist.length - 1].calls - hist[0].calls) / Math.max(0.001, (hist[hist.length - 1].t - hist[0].t) / 1000) : 0;
+    // While it goes, between the first and last readings; a run that ended before the page opened, over its wall time.
+    const rate = hist.length > 1 ? (hist[hist.length - 1].calls - hist[0].calls) / Math.max(0.001, (hist[hist.length - 1].t - hist[0].t) / 1000)
+      : state.run && !state.run.live && state.run.wallSeconds > 0 ? l.requests / state.run.wallSeconds : 0;
     document.getElementById("llm-box").replaceChildren(h("div", { class: "kv", id: "llm-numbers" },
       h("div", {}, "calls"), h("div", {}, `${fmt(l.requests, 0)} (${fmt(l.completed, 0)} completed, ${fmt(l.failed, 0)} failed, ${fmt(l.retries, 0)} retries, ${fmt(l.cacheHits, 0)} cache hits)`),
       h("div", {}, "calls per second"), h("div", {}, fmt(rate, 1)),
       h("div", {}, "tokens"), h("div", {}, `${fmt(l.promptTokens, 0)} prompt (${fmt(l.cachedPromptTokens, 0)} cached) + ${fmt(l.outputTokens, 0)} output`),
       h("div", {}, "latency p50 / p95 / p99"), h("div", {}, `${fmt(l.latencyP50Ms, 0)} / ${fmt(l.latencyP95Ms, 0)} / ${fmt(l.latencyP99Ms, 0)} ms`),
       h("div", {}, "simulated GPU busy"), h("div", {}, seconds(l.simulatedGpuSeconds))),
-      h("div", { style: "max-width:640px" }, lineChart("llm-rate", [{ name: "LLM calls", values: hist.map(p => [(p.t - hist[0].t) / 1000, p.calls]) }], { height: 200, xLabel: "seconds" })));
+      h("div", { class: "grid" }, ...llmCharts(hist)));
+  }
+  // Each as the pool's counters arrive: calls per second between two readings, tokens so far, latency percentiles, GPU busy.
+  function llmCharts(hist) {
+    const at = p => (p.t - hist[0].t) / 1000, opts = { height: 200, xLabel: "seconds", empty: "drawn while the run goes" };
+    const perSecond = hist.slice(1).map((p, i) => [at(p), (p.calls - hist[i].calls) / Math.max(0.001, (p.t - hist[i].t) / 1000)]);
+    const chart = (title, id, series) => h("div", { style: "max-width:640px" }, h("h3", {}, title), lineChart(id, series, opts));
+    return [
+      chart("Calls per second", "llm-rate", [{ name: "calls/s", values: perSecond }]),
+      chart("Tokens", "llm-tokens", [{ name: "prompt", values: hist.map(p => [at(p), p.prompt]) }, { name: "output", values: hist.map(p => [at(p), p.output]) }]),
+      chart("Latency (ms)", "llm-latency", ["p50", "p95", "p99"].map(k => ({ name: k, values: hist.map(p => [at(p), p[k]]) }))),
+      chart("Simulated GPU busy (s)", "llm-gpu", [{ name: "GPU busy", values: hist.map(p => [at(p), p.gpu]) }]),
+    ];
   }
   async function drawPlacement() {
     try {
@@ -383,10 +397,15 @@ async function runPage(id) {
   let placementAt = 0;
   const refreshPlacement = () => { if (Date.now() - placementAt > 2000) { placementAt = Date.now(); drawPlacement(); } };
   source.addEventListener("round", e => { const r = JSON.parse(e.data); state.rounds[r.round - 1] = r; drawRounds(); refreshPlacement(); });
-  source.addEventListener("llm", e => { state.llm = JSON.parse(e.data); state.llmHistory.push({ t: Date.now(), calls: state.llm.requests }); drawLlm(); });
+  const addLlm = l => {
+    state.llm = l;
+    state.llmHistory.push({ t: Date.now(), calls: l.requests, prompt: l.promptTokens, output: l.outputTokens, p50: l.latencyP50Ms, p95: l.latencyP95Ms, p99: l.latencyP99Ms, gpu: l.simulatedGpuSeconds });
+    drawLlm();
+  };
+  source.addEventListener("llm", e => addLlm(JSON.parse(e.data)));
   source.addEventListener("end", e => {
     state.run = JSON.parse(e.data); source.close(); drawRun(); drawRounds();
-    if (state.run.llm) { state.llm = state.run.llm; drawLlm(); }
+    if (state.run.llm) addLlm(state.run.llm);
     api("GET", `/runs/${id}/files`).then(drawFiles).catch(() => { });
   });
   source.onerror = () => { if (!state.run) { showError(view, new Error(`no run '${id}'`)); source.close(); } };
