@@ -203,9 +203,10 @@ internal static class AgentSwarmCommand
         var logRoot = new Option<string?>("--log-root") { Description = "Folder every silo shares for run logs (default runs/)" };
         var checkpointEvery = new Option<int?>("--checkpoint-every") { Description = "Partitions checkpoint their agents every N rounds (default 1; 0 never)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Show the silo's log on stderr" };
+        var healthUrls = new Option<string?>("--health-urls") { Description = "A silo without the console role: serve /health (an active cluster member) and /alive at these addresses, ';'-separated, e.g. http://0.0.0.0:8080 (a console silo serves them on its --urls)" };
         var command = new Command("silo", "Run a silo of an AgentSwarm cluster until SIGTERM or Ctrl+C. Settings also come from appsettings.json and environment variables (Orleans__ClusterId, AgentSwarm__Roles, ...).")
         {
-            cluster, clusterId, serviceId, roles, storage, siloPort, gatewayPort, advertise, primaryPort, logRoot, checkpointEvery, verbose,
+            cluster, clusterId, serviceId, roles, storage, siloPort, gatewayPort, advertise, primaryPort, logRoot, checkpointEvery, verbose, healthUrls,
         };
         var web = new WebConsoleOptions();
         web.AddTo(command);
@@ -264,6 +265,7 @@ internal static class AgentSwarmCommand
                 LogRoot = parse.GetValue(logRoot) is { } root ? Path.GetFullPath(root) : null,
                 CheckpointEvery = parse.GetValue(checkpointEvery),
                 LogLevel = parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
+                HealthUrls = parse.GetValue(healthUrls),
             };
             return await ClusterCommands.SiloAsync(settings with { More = web.Read(parse) }, output, error, cancellationToken);
         });

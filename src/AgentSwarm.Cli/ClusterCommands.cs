@@ -16,6 +16,12 @@ internal static class ClusterCommands
         Engine.SiloRoles.TryParse(builder.Configuration[HostKeys.Roles] ?? string.Join(',', Engine.SiloRoles.Default), out var roles);
         if (roles.Contains(Engine.SiloRoles.Console))
         {
+            if (settings.HealthUrls is not null)
+            {
+                await error.WriteLineAsync("error: --health-urls: a silo with the console role serves /health and /alive on its --urls");
+                return ExitCodes.BadInput;
+            }
+
             // The console role: the same silo on ASP.NET Core, serving the web console for the whole cluster. Its runs'
             // results go beside their logs unless the console's settings say otherwise.
             var logRoot = builder.Configuration[$"{Engine.EngineOptions.Section}:{nameof(Engine.EngineOptions.LogRoot)}"];
@@ -26,7 +32,7 @@ internal static class ClusterCommands
         IHost host;
         try
         {
-            host = builder.Build();
+            host = AgentSwarmHost.BuildSilo(settings);
             await host.StartAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -37,6 +43,11 @@ internal static class ClusterCommands
 
         var silo = (ILocalSiloDetails)host.Services.GetService(typeof(ILocalSiloDetails))!;
         await output.WriteLineAsync($"silo {silo.SiloAddress} is up: cluster {silo.ClusterId}, gateway {silo.GatewayAddress?.ToString() ?? "none"}, roles {settings.Roles ?? string.Join(',', Engine.SiloRoles.Default)}");
+        if (host is Microsoft.AspNetCore.Builder.WebApplication web)
+        {
+            await output.WriteLineAsync($"health checks: {string.Join(", ", web.Urls.Select(u => u.TrimEnd('/') + "/health"))} and /alive");
+        }
+
         await output.FlushAsync(CancellationToken.None);
         try
         {

@@ -1,4 +1,6 @@
 using AgentSwarm.ServiceDefaults;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -37,6 +39,30 @@ public static class AgentSwarmHost
     }
 
     /// <summary>
+    /// A silo's host: a plain one, or, with <see cref="SiloSettings.HealthUrls"/>, an ASP.NET Core one that serves
+    /// nothing but the health checks (<c>/health</c>, <c>/alive</c>) on those addresses.
+    /// </summary>
+    public static IHost BuildSilo(SiloSettings settings)
+    {
+        if (settings.HealthUrls is not { } urls)
+        {
+            return CreateSiloBuilder(settings).Build();
+        }
+
+        // Configuration is read once, as the plain host reads it (no file watching under the content root).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            ContentRootPath = settings.ContentRoot ?? Environment.CurrentDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
+        ConfigureSilo(builder, settings);
+        builder.WebHost.UseUrls(urls);
+        var app = builder.Build();
+        app.MapDefaultEndpoints();
+        return app;
+    }
+
+    /// <summary>
     /// Makes any host builder an AgentSwarm silo (a plain host, or the web console's ASP.NET Core host): configuration
     /// in the order above, logging, and Orleans with everything an AgentSwarm silo runs.
     /// </summary>
@@ -56,6 +82,7 @@ public static class AgentSwarmHost
 
         ConfigureLogging(builder.Logging, settings.LogLevel);
         builder.AddServiceDefaults();
+        builder.Services.AddHealthChecks().AddCheck<SiloHealthCheck>("orleans-silo");
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(30));
         var traced = builder.ExportsTelemetry() && builder.Configuration.GetValue<bool>(HostKeys.GrainCallSpans);
         builder.UseOrleans(silo =>

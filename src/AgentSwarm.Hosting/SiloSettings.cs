@@ -42,6 +42,13 @@ public sealed record SiloSettings
     public string? ContentRoot { get; init; }
 
     /// <summary>
+    /// A silo without the console role: serve the health checks (<c>/health</c>: the silo is an active member of its
+    /// cluster; <c>/alive</c>: the process answers) on these addresses, ';'-separated, for an orchestrator's probes.
+    /// Null: no HTTP at all. A console silo serves them on its own addresses.
+    /// </summary>
+    public string? HealthUrls { get; init; }
+
+    /// <summary>
     /// Further configuration keys the command line sets, over appsettings.json and environment variables as the
     /// settings above are (the web console's <c>AgentSwarm:Console:*</c>, say).
     /// </summary>

@@ -102,17 +102,49 @@ public sealed class ConsoleCommandTests
         Directory.Delete(folder, recursive: true);
     }
 
-    /// <summary>Hands over the console's link once it is printed.</summary>
-    private sealed class LinkWriter : StringWriter
+    [Fact]
+    public async Task ASiloWithoutTheConsoleServesItsHealthChecksWhereAsked()
+    {
+        var silo = Hosting.EmbeddedSilo.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var gateway = Hosting.EmbeddedSilo.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        var output = new LinkWriter("health checks: ");
+        var command = AgentSwarmCommand.InvokeAsync(
+            ["silo", "--health-urls", "http://127.0.0.1:0", "--silo-port", silo, "--gateway-port", gateway, "--primary-port", silo, "--cluster-id", "health-" + silo],
+            output,
+            new StringWriter(),
+            stop.Token);
+        var health = (await output.Link.Task.WaitAsync(TimeSpan.FromMinutes(1))).Split(' ')[0].TrimEnd(',');
+        Assert.Matches(@"^http://127\.0\.0\.1:\d+/health$", health);
+        using var http = new HttpClient();
+        var ready = await http.GetAsync(health);
+        Assert.Equal(System.Net.HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+        Assert.Equal("Healthy", await http.GetStringAsync(health.Replace("/health", "/alive", StringComparison.Ordinal)));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await http.GetAsync(health.Replace("/health", "/api/runs", StringComparison.Ordinal))).StatusCode);
+        await stop.CancelAsync();
+        Assert.Equal(ExitCodes.Success, await command);
+    }
+
+    [Fact]
+    public async Task HealthUrlsOnAConsoleSiloAreRefusedWithExitCode2()
+    {
+        var (code, _, error) = await Cli.InvokeAsync("silo", "--roles", "agents,console", "--health-urls", "http://127.0.0.1:0");
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains("--health-urls: a silo with the console role serves /health and /alive on its --urls", error, StringComparison.Ordinal);
+    }
+
+    /// <summary>Hands over what follows a line's prefix (the console's link, say) once it is printed.</summary>
+    private sealed class LinkWriter(string prefix = "AgentSwarm console: ") : StringWriter
     {
         public TaskCompletionSource<string> Link { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         public override void WriteLine(string? value)
         {
             base.WriteLine(value);
-            if (value?.StartsWith("AgentSwarm console: ", StringComparison.Ordinal) == true)
+            if (value?.StartsWith(prefix, StringComparison.Ordinal) == true)
             {
-                Link.TrySetResult(value["AgentSwarm console: ".Length..]);
+                Link.TrySetResult(value[prefix.Length..]);
             }
         }
 
