@@ -195,7 +195,7 @@ internal static class AgentSwarmCommand
         var clusterId = new Option<string?>("--cluster-id") { Description = "Orleans ClusterId (default agentswarm)" };
         var serviceId = new Option<string?>("--service-id") { Description = "Orleans ServiceId (default agentswarm)" };
         var roles = new Option<string?>("--roles") { Description = "What this silo hosts: agents, inference, console (the web console; see --urls) (default agents,inference)" };
-        var storage = new Option<string?>("--storage") { Description = "Run records and checkpoints: memory or redis=HOST:PORT (default memory)" };
+        var storage = new Option<string?>("--storage") { Description = "Run records and checkpoints: memory, redis=HOST:PORT or azure-tables=CONNECTION-STRING (default memory)" };
         var siloPort = new Option<int?>("--silo-port") { Description = "Silo-to-silo port (default 11111)" };
         var gatewayPort = new Option<int?>("--gateway-port") { Description = "Client gateway port (default 30000)" };
         var advertise = new Option<string?>("--advertise") { Description = "The IP address other silos reach this one at (default 127.0.0.1)" };

@@ -22,9 +22,20 @@ public static class RunJobs
     /// <summary>Starts the run, follows it to its end writing <paramref name="output"/> as it goes, then the result files.</summary>
     public static async Task<RunOutcome> RunIntoAsync(SimulationDriver driver, IClusterClient client, string runId, RunSpec spec, RunOutput output, RunCallbacks callbacks, CancellationToken cancellationToken)
     {
-        var outcome = await driver.RunAsync(
+        await client.GetGrain<ISimulationGrain>(runId).StartAsync(spec);
+        return await FollowIntoAsync(driver, client, runId, spec, output, callbacks, null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Follows a run already going in the cluster (started by a client that left) to its end, writing
+    /// <paramref name="output"/> from its first round, then the result files. <paramref name="startedUtc"/>, when
+    /// given, is when the run began, so the summary's wall time counts from there rather than from this call.
+    /// </summary>
+    public static async Task<RunOutcome> FollowIntoAsync(SimulationDriver driver, IClusterClient client, string runId, RunSpec spec, RunOutput output, RunCallbacks callbacks, DateTime? startedUtc, CancellationToken cancellationToken)
+    {
+        var outcome = await driver.FollowAsync(
             runId,
-            spec,
+            spec.Policy.Name == PolicyNames.Llm,
             callbacks.OnStatus,
             round =>
             {
@@ -33,6 +44,11 @@ public static class RunJobs
             },
             cancellationToken,
             callbacks.OnLlm);
+        if (startedUtc is { } started && DateTime.UtcNow - started > outcome.Wall)
+        {
+            outcome = outcome with { Wall = DateTime.UtcNow - started };
+        }
+
         output.WriteSummary(runId, spec, outcome);
         await WriteResultFilesAsync(client, runId, spec, outcome, output.Directory);
         return outcome;

@@ -190,6 +190,8 @@ public sealed class ConsoleServer : IAsyncDisposable
             throw new ConsoleProblem(400, $"the console listens on {string.Join(", ", server.Addresses)}, beyond loopback, without a token: give --token");
         }
 
+        // Runs an earlier console on this cluster left going: followed again in the background, so start does not wait on them.
+        _ = server.Runs.ReattachAsync(app.Lifetime.ApplicationStopping);
         return server;
     }
 

@@ -46,6 +46,10 @@ public sealed record ConsoleEvent(string Name, string Data);
 public sealed partial class RunBoard(IClusterClient client, IServiceProvider services, ConsoleOptions options, ILogger<RunBoard> logger) : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<string, LiveRun> _live = new(StringComparer.Ordinal);
+
+    // Runs whose files say they were still going when a console stopped following them, and that the cluster no longer
+    // has (it was restarted without durable storage): why they are shown stopped.
+    private readonly ConcurrentDictionary<string, string> _gone = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private const int WatcherCapacity = 4096;
 
@@ -106,6 +110,75 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
             return Follow(new LiveRun(id, RunJobs.NewRunId(spec.Scenario), spec, Path.Combine(Folder, id), current?.Source, DateTime.UtcNow));
         }
+    }
+
+    /// <summary>
+    /// Follows again, on a cluster, the runs the runs folder shows as still going when a console stopped following them
+    /// (a console silo restarted while its runs went on in the cluster): each is live again, can be watched and cancelled,
+    /// and its folder gets every round and its summary as if the console had never left. A run the cluster no longer
+    /// has is shown stopped, to resume from its log or to delete.
+    /// </summary>
+    /// <returns>The ids followed again.</returns>
+    public async Task<IReadOnlyList<string>> ReattachAsync(CancellationToken cancellationToken)
+    {
+        var followed = new List<string>();
+        if (!options.Cluster || !Directory.Exists(Folder))
+        {
+            return followed;
+        }
+
+        foreach (var directory in Directory.EnumerateDirectories(Folder))
+        {
+            var id = Path.GetFileName(directory);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (!IsRunId(id) || _live.ContainsKey(id) || FromFiles(id) is not { State: "detached" })
+            {
+                continue;
+            }
+
+            var grainId = ReadSummary(id)?["runId"]?.GetValue<string>() ?? id;
+            RunInfo? info;
+            try
+            {
+                info = await client.GetGrain<ISimulationGrain>(grainId).GetInfoAsync().WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                // The cluster cannot answer for it now: it stays detached, and the next console start asks again.
+                LogReattachFailed(logger, ex, id);
+                continue;
+            }
+
+            if (info is null)
+            {
+                _gone[id] = $"the cluster has no run '{grainId}' now (restarted without durable storage?): resume it from its log or delete it";
+                Changed?.Invoke();
+                continue;
+            }
+
+            lock (_registry)
+            {
+                if (_live.ContainsKey(id) || Volatile.Read(ref _disposed) == 1)
+                {
+                    continue;
+                }
+
+                Follow(new LiveRun(id, grainId, info.Spec, directory, null, info.CreatedUtc) { Reattached = true });
+            }
+
+            LogReattached(logger, id);
+            followed.Add(id);
+        }
+
+        return followed;
     }
 
     /// <summary>Registers a run under its id and follows it to its end in the background.</summary>
@@ -207,6 +280,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         var entry = Directory.Exists(directory) ? Get(id) : throw NotFound(id);
         if (entry.State == "detached")
         {
+            // A console on the cluster follows these again as it starts: only one that could not reach the cluster gets here.
             throw new ConsoleProblem(409, $"run '{id}' was still running in the cluster when this console stopped following it: cancel it there (agentswarm cancel {id} --cluster ...) before deleting it");
         }
 
@@ -391,7 +465,9 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                     var counters = LlmSummary.Counters(llm.Total);
                     Publish(run, r => r.Llm = counters, "llm", counters);
                 });
-            var outcome = await RunJobs.RunIntoAsync(driver, client, run.GrainId, run.Spec, output, callbacks, _stopping.Token);
+            var outcome = run.Reattached
+                ? await RunJobs.FollowIntoAsync(driver, client, run.GrainId, run.Spec, output, callbacks, run.StartedUtc, _stopping.Token)
+                : await RunJobs.RunIntoAsync(driver, client, run.GrainId, run.Spec, output, callbacks, _stopping.Token);
             run.Outcome = outcome;
             if (outcome.Final.State is SimulationState.Completed or SimulationState.Cancelled or SimulationState.Failed)
             {
@@ -513,7 +589,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         if (state is "running" or "pending")
         {
             // A cluster run this console detached from when it stopped: it may still be going in the cluster.
-            state = "detached";
+            state = _gone.ContainsKey(id) ? "stopped" : "detached";
         }
 
         var planned = summary["roundsPlanned"]?.GetValue<int>() ?? 0;
@@ -536,7 +612,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             Resumable(state, completed, planned, hasLog),
             summary["policy"]?["name"]?.GetValue<string>(),
             null,
-            summary["error"]?.GetValue<string>(),
+            _gone.TryGetValue(id, out var gone) && state == "stopped" ? gone : summary["error"]?.GetValue<string>(),
             llm);
     }
 
@@ -548,7 +624,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
     /// <summary>A run can go on from its log when it stopped short (cancelled or failed) and has one.</summary>
     private static bool Resumable(string state, int completed, int planned, bool hasLog) =>
-        hasLog && state is "cancelled" or "failed" && completed < planned;
+        hasLog && state is "cancelled" or "failed" or "stopped" && completed < planned;
 
     private static bool IsRunId(string id) =>
         id.Length is > 0 and <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && id is not ("." or "..");
@@ -564,6 +640,12 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     }
 
     private static ConsoleProblem NotFound(string id) => new(404, $"no run '{id}'");
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId} was still going in the cluster: following it again")]
+    private static partial void LogReattached(ILogger logger, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId} was still going when a console left it, and the cluster cannot say what became of it now")]
+    private static partial void LogReattachFailed(ILogger logger, Exception exception, string runId);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId} failed in the console")]
     private static partial void LogRunFailed(ILogger logger, Exception exception, string runId);
@@ -584,6 +666,9 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         public string? Source { get; } = source;
 
         public DateTime StartedUtc { get; } = startedUtc;
+
+        /// <summary>Started by an earlier console and followed again: the cluster has it running already.</summary>
+        public bool Reattached { get; init; }
 
         public List<JsonNode> Rounds { get; } = [];
 

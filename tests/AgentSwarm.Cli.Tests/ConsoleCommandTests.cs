@@ -135,7 +135,7 @@ public sealed class ConsoleCommandTests
     }
 
     /// <summary>Hands over what follows a line's prefix (the console's link, say) once it is printed.</summary>
-    private sealed class LinkWriter(string prefix = "AgentSwarm console: ") : StringWriter
+    internal sealed class LinkWriter(string prefix = "AgentSwarm console: ") : StringWriter
     {
         public TaskCompletionSource<string> Link { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

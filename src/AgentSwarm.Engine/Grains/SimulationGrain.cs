@@ -4,6 +4,7 @@ using AgentSwarm.Engine.Logging;
 using AgentSwarm.Engine.Policies;
 using AgentSwarm.Engine.Scenarios;
 using AgentSwarm.Engine.Topology;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,8 @@ namespace AgentSwarm.Engine.Grains;
 /// The rounds run as a background loop on this activation, so status and cancel calls are answered mid-round.
 /// Its record (spec, rounds finished, last checkpoint) is in grain storage after every round: when a silo is lost
 /// the controller rolls every partition back to the last checkpoint and goes on; when its own silo is lost, a
-/// watchdog wakes it on another silo and it does the same from the record.
+/// watchdog wakes it on another silo and it does the same from the record. A silo that shuts down gracefully under
+/// its controller is the same case: the loop stops without ending the run, and another silo takes it up.
 /// </summary>
 [CollectionAgeLimit(Hours = 4)]
 internal sealed partial class SimulationGrain(
@@ -25,6 +27,7 @@ internal sealed partial class SimulationGrain(
     IEnumerable<IRunRecorder> recorders,
     IEnumerable<IRunResources> resources,
     ILocalSiloDetails silo,
+    IHostApplicationLifetime host,
     TimeProvider time,
     [PersistentState("run", EngineOptions.StorageName)] IPersistentState<RunRecord> record,
     [PersistentState("spec", EngineOptions.StorageName)] IPersistentState<RunSpecRecord> specRecord,
@@ -280,7 +283,7 @@ internal sealed partial class SimulationGrain(
                 {
                     results = await Task.WhenAll(_partitions.Select(p => p.StepAsync(context, cancellationToken))).WaitAsync(cancellationToken);
                 }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && Failures.IsSiloLoss(ex))
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !host.ApplicationStopping.IsCancellationRequested && Failures.IsSiloLoss(ex))
                 {
                     LogSiloLost(logger, runId, round, Failures.Describe(ex));
                     await RecoverAsync(round, Failures.Describe(ex), cancellationToken);
@@ -346,6 +349,13 @@ internal sealed partial class SimulationGrain(
         {
             LogCancelled(logger, runId, _currentRound);
             await FinishAsync(SimulationState.Cancelled, null);
+        }
+        catch (Exception ex) when (host.ApplicationStopping.IsCancellationRequested)
+        {
+            // This silo is shutting down (its own calls fail, its activation goes): the record still says running, so the
+            // watchdog on a silo that stays wakes the controller there, from the last checkpoint. Recording a failure here
+            // would end a run that nothing is wrong with.
+            LogSiloStopping(logger, runId, _currentRound, Failures.Describe(ex));
         }
         catch (Exception ex)
         {
@@ -575,6 +585,9 @@ internal sealed partial class SimulationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: releasing the run's state on the silos failed")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: this silo is shutting down during round {Round} ({Reason}); another silo takes the run up from its last checkpoint")]
+    private static partial void LogSiloStopping(ILogger logger, string runId, int round, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: failed during round {Round}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string runId, int round);
