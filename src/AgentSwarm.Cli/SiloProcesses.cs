@@ -106,6 +106,15 @@ internal sealed class SiloProcesses : IAsyncDisposable
     public async Task<ClusterConnection> ConnectAsync(CancellationToken cancellationToken) =>
         await ClusterConnection.ConnectAsync(ClusterAddress.TryParse(Cluster, out var address, out _) ? address : throw new InvalidOperationException(Cluster), null, null, TimeSpan.FromSeconds(30), cancellationToken);
 
+    /// <summary>SIGTERM, as an orchestrator stops a silo: it leaves the cluster gracefully. Waits (bounded) for it to exit.</summary>
+    public async Task StopAsync(int i)
+    {
+        using var signal = Process.Start("kill", ["-TERM", _silos[i]!.Id.ToString(CultureInfo.InvariantCulture)]) ?? throw new InvalidOperationException("could not run kill");
+        await signal.WaitForExitAsync();
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await _silos[i]!.WaitForExitAsync(bound.Token);
+    }
+
     /// <summary>kill -9: no goodbye to the cluster.</summary>
     public void Kill(int i)
     {

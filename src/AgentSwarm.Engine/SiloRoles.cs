@@ -47,8 +47,10 @@ public static class SiloRoles
 }
 
 /// <summary>
-/// Places partitions on silos with the <c>agents</c> role, spread by partition index over them in address order, so
-/// P partitions on S silos give each silo P/S of them; where no silo says it has the role, on any silo.
+/// Places partitions and run controllers on silos with the <c>agents</c> role: partitions spread by index over them in
+/// address order, so P partitions on S silos give each silo P/S of them; a controller (keyed by its run id) by a stable
+/// hash of its id, so runs spread too. A console- or inference-only silo, the kind an operator restarts, then holds no
+/// part of a run. Where no silo says it has the role, on any silo.
 /// </summary>
 [Serializable, GenerateSerializer, Immutable, SuppressReferenceTracking]
 public sealed class AgentsPlacementStrategy : PlacementStrategy;
@@ -70,7 +72,7 @@ internal sealed class AgentsPlacementDirector(IServiceProvider services) : IPlac
         }
 
         Array.Sort(agents, static (a, b) => string.CompareOrdinal(a.ToParsableString(), b.ToParsableString()));
-        var index = target.GrainIdentity.GetIntegerKey(out _);
-        return Task.FromResult(agents[(int)((ulong)index % (ulong)agents.Length)]);
+        var slot = target.GrainIdentity.TryGetIntegerKey(out var index, out _) ? (ulong)index : target.GrainIdentity.GetUniformHashCode();
+        return Task.FromResult(agents[(int)(slot % (ulong)agents.Length)]);
     }
 }

@@ -23,15 +23,19 @@ public static class RunJobs
     public static async Task<RunOutcome> RunIntoAsync(SimulationDriver driver, IClusterClient client, string runId, RunSpec spec, RunOutput output, RunCallbacks callbacks, CancellationToken cancellationToken)
     {
         await client.GetGrain<ISimulationGrain>(runId).StartAsync(spec);
-        return await FollowIntoAsync(driver, client, runId, spec, output, callbacks, null, cancellationToken);
+        return await IntoAsync(driver, client, runId, spec, output, callbacks, again: false, cancellationToken);
     }
 
     /// <summary>
-    /// Follows a run already going in the cluster (started by a client that left) to its end, writing
-    /// <paramref name="output"/> from its first round, then the result files. <paramref name="startedUtc"/>, when
-    /// given, is when the run began, so the summary's wall time counts from there rather than from this call.
+    /// Follows a run already going in the cluster (started by a client that left) to its end, rewriting
+    /// <paramref name="output"/> from its first round (give it one that opens on its first round), then the result
+    /// files. The summary's wall time is the run's own, from its start; a follower that stops before it has seen a
+    /// round leaves the folder as it was.
     /// </summary>
-    public static async Task<RunOutcome> FollowIntoAsync(SimulationDriver driver, IClusterClient client, string runId, RunSpec spec, RunOutput output, RunCallbacks callbacks, DateTime? startedUtc, CancellationToken cancellationToken)
+    public static Task<RunOutcome> FollowIntoAsync(SimulationDriver driver, IClusterClient client, string runId, RunSpec spec, RunOutput output, RunCallbacks callbacks, CancellationToken cancellationToken) =>
+        IntoAsync(driver, client, runId, spec, output, callbacks, again: true, cancellationToken);
+
+    private static async Task<RunOutcome> IntoAsync(SimulationDriver driver, IClusterClient client, string runId, RunSpec spec, RunOutput output, RunCallbacks callbacks, bool again, CancellationToken cancellationToken)
     {
         var outcome = await driver.FollowAsync(
             runId,
@@ -44,9 +48,15 @@ public static class RunJobs
             },
             cancellationToken,
             callbacks.OnLlm);
-        if (startedUtc is { } started && DateTime.UtcNow - started > outcome.Wall)
+        if (again)
         {
-            outcome = outcome with { Wall = DateTime.UtcNow - started };
+            if (!output.Opened && outcome.Final.State is SimulationState.Running or SimulationState.Pending)
+            {
+                return outcome;
+            }
+
+            // The controller's own clock, from the run's start (to its end, for a run that ended before this follower came).
+            outcome = outcome with { Wall = outcome.Final.Elapsed > outcome.Wall ? outcome.Final.Elapsed : outcome.Wall };
         }
 
         output.WriteSummary(runId, spec, outcome);

@@ -21,19 +21,29 @@ public sealed class RunOutput : IDisposable
     private static readonly JsonSerializerOptions JsonLine = new(Json) { WriteIndented = false };
     private static readonly JsonSerializerOptions JsonFile = new(Json) { WriteIndented = true };
 
-    private readonly StreamWriter _jsonl;
-    private readonly StreamWriter _csv;
+    private StreamWriter? _jsonl;
+    private StreamWriter? _csv;
     private bool _csvHeader;
 
-    public RunOutput(string directory)
+    /// <param name="directory">The run's folder (created if missing).</param>
+    /// <param name="openOnFirstRound">
+    /// Leave the folder's round files as they are until the first round is appended, then write them anew: for a run
+    /// followed again from its first round, so a follower that stops before it has seen anything empties nothing.
+    /// </param>
+    public RunOutput(string directory, bool openOnFirstRound = false)
     {
         Directory = directory;
         System.IO.Directory.CreateDirectory(directory);
-        _jsonl = new StreamWriter(Path.Combine(directory, "rounds.jsonl"), append: false) { AutoFlush = true };
-        _csv = new StreamWriter(Path.Combine(directory, "rounds.csv"), append: false) { AutoFlush = true };
+        if (!openOnFirstRound)
+        {
+            Open();
+        }
     }
 
     public string Directory { get; }
+
+    /// <summary>Whether the round files have been (re)written by this output.</summary>
+    public bool Opened => _jsonl is not null;
 
     /// <summary>Whether a folder already has a run's files, which a new run must not overwrite.</summary>
     public static bool HoldsARun(string directory) =>
@@ -41,6 +51,7 @@ public sealed class RunOutput : IDisposable
 
     public void AppendRound(RoundResult round)
     {
+        Open();
         _jsonl.WriteLine(JsonSerializer.Serialize(RoundRecord.From(round), JsonLine));
         var columns = round.Stats.Columns();
         if (!_csvHeader)
@@ -71,8 +82,20 @@ public sealed class RunOutput : IDisposable
 
     public void Dispose()
     {
-        _jsonl.Dispose();
-        _csv.Dispose();
+        _jsonl?.Dispose();
+        _csv?.Dispose();
+    }
+
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_jsonl), nameof(_csv))]
+    private void Open()
+    {
+        if (_jsonl is not null && _csv is not null)
+        {
+            return;
+        }
+
+        _jsonl = new StreamWriter(Path.Combine(Directory, "rounds.jsonl"), append: false) { AutoFlush = true };
+        _csv = new StreamWriter(Path.Combine(Directory, "rounds.csv"), append: false) { AutoFlush = true };
     }
 }
 

@@ -91,7 +91,11 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                 throw new ConsoleProblem(409, $"run '{id}' is still running");
             }
 
-            Get(id);
+            if (Get(id).State == "detached")
+            {
+                throw new ConsoleProblem(409, $"run '{id}' was still going in the cluster when a console stopped following it: this console follows it again once the cluster answers for it (or cancel it there: agentswarm cancel {DetachedGrain(id) ?? id} --cluster ...)");
+            }
+
             var log = OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to resume from");
             if (RunJobs.WhyNotResumable(log) is { } why)
             {
@@ -108,23 +112,59 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                 throw new ConsoleProblem(409, $"run '{id}' cannot be resumed: {ex.Message}");
             }
 
+            _gone.TryRemove(id, out _);
             return Follow(new LiveRun(id, RunJobs.NewRunId(spec.Scenario), spec, Path.Combine(Folder, id), current?.Source, DateTime.UtcNow));
         }
     }
+
+    /// <summary>How often the console asks again about runs the cluster could not answer for (it may still be starting).</summary>
+    internal static TimeSpan ReattachRetry { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Follows again, on a cluster, the runs the runs folder shows as still going when a console stopped following them
     /// (a console silo restarted while its runs went on in the cluster): each is live again, can be watched and cancelled,
     /// and its folder gets every round and its summary as if the console had never left. A run the cluster no longer
-    /// has is shown stopped, to resume from its log or to delete.
+    /// has is shown stopped, to resume from its log or to delete. Runs the cluster cannot answer for yet (its agents
+    /// silos still starting) are asked about again every <see cref="ReattachRetry"/> until none is left or the console stops.
     /// </summary>
-    /// <returns>The ids followed again.</returns>
-    public async Task<IReadOnlyList<string>> ReattachAsync(CancellationToken cancellationToken)
+    public Task ReattachAsync(CancellationToken cancellationToken) => !options.Cluster ? Task.CompletedTask : Task.Run(async () =>
     {
-        var followed = new List<string>();
-        if (!options.Cluster || !Directory.Exists(Folder))
+        while (!cancellationToken.IsCancellationRequested)
         {
-            return followed;
+            int unanswered;
+            try
+            {
+                unanswered = await ReattachPassAsync(cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogReattachFailed(logger, ex, Folder);
+                unanswered = 1;
+            }
+
+            if (unanswered == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(ReattachRetry, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    });
+
+    /// <returns>How many detached runs the cluster could not answer for.</returns>
+    private async Task<int> ReattachPassAsync(CancellationToken cancellationToken)
+    {
+        var unanswered = 0;
+        if (!Directory.Exists(Folder))
+        {
+            return unanswered;
         }
 
         foreach (var directory in Directory.EnumerateDirectories(Folder))
@@ -135,16 +175,15 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                 break;
             }
 
-            if (!IsRunId(id) || _live.ContainsKey(id) || FromFiles(id) is not { State: "detached" })
+            if (!IsRunId(id) || _live.ContainsKey(id) || DetachedGrain(id) is not { } grainId)
             {
                 continue;
             }
 
-            var grainId = ReadSummary(id)?["runId"]?.GetValue<string>() ?? id;
             RunInfo? info;
             try
             {
-                info = await client.GetGrain<ISimulationGrain>(grainId).GetInfoAsync().WaitAsync(cancellationToken);
+                info = await client.GetGrain<ISimulationGrain>(grainId).GetInfoAsync().WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -152,33 +191,50 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             }
             catch (Exception ex)
             {
-                // The cluster cannot answer for it now: it stays detached, and the next console start asks again.
+                // The cluster cannot answer for it now: it stays detached, and the next pass asks again.
                 LogReattachFailed(logger, ex, id);
-                continue;
-            }
-
-            if (info is null)
-            {
-                _gone[id] = $"the cluster has no run '{grainId}' now (restarted without durable storage?): resume it from its log or delete it";
-                Changed?.Invoke();
+                unanswered++;
                 continue;
             }
 
             lock (_registry)
             {
-                if (_live.ContainsKey(id) || Volatile.Read(ref _disposed) == 1)
+                // Resumed, deleted or followed since the question was asked: what happened then stands.
+                if (_live.ContainsKey(id) || _disposed == 1 || DetachedGrain(id) != grainId)
                 {
                     continue;
                 }
 
-                Follow(new LiveRun(id, grainId, info.Spec, directory, null, info.CreatedUtc) { Reattached = true });
+                if (info is null)
+                {
+                    _gone[id] = $"the cluster has no run '{grainId}' now (restarted without durable storage, or this console's silo does not share the cluster's --storage): resume it from its log or delete it";
+                }
+                else
+                {
+                    Follow(new LiveRun(id, grainId, info.Spec, directory, null, info.CreatedUtc) { Reattached = true });
+                    LogReattached(logger, id);
+                }
             }
 
-            LogReattached(logger, id);
-            followed.Add(id);
+            Changed?.Invoke();
         }
 
-        return followed;
+        return unanswered;
+    }
+
+    /// <summary>The simulation grain of a run whose folder says it was still going when its follower left; else null.</summary>
+    private string? DetachedGrain(string id)
+    {
+        try
+        {
+            return ReadEntry(id) is { State: "detached" } && ReadSummary(id) is { } summary
+                ? summary["runId"] is JsonValue value && value.TryGetValue<string>(out var grain) && IsRunId(grain) ? grain : id
+                : null;
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException or IOException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Registers a run under its id and follows it to its end in the background.</summary>
@@ -281,7 +337,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         if (entry.State == "detached")
         {
             // A console on the cluster follows these again as it starts: only one that could not reach the cluster gets here.
-            throw new ConsoleProblem(409, $"run '{id}' was still running in the cluster when this console stopped following it: cancel it there (agentswarm cancel {id} --cluster ...) before deleting it");
+            throw new ConsoleProblem(409, $"run '{id}' was still running in the cluster when this console stopped following it: cancel it there (agentswarm cancel {DetachedGrain(id) ?? id} --cluster ...) before deleting it");
         }
 
         if (RunLog.StreamBeingWritten(LogDirectory(id)) is { } open)
@@ -296,6 +352,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
         Directory.Delete(directory, recursive: true);
         _live.TryRemove(id, out _);
+        _gone.TryRemove(id, out _);
         Changed?.Invoke();
     }
 
@@ -429,9 +486,13 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        // Under the registry's lock, so no run is registered (started, resumed, followed again) after the wait below looks.
+        lock (_registry)
         {
-            return;
+            if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            {
+                return;
+            }
         }
 
         await _stopping.CancelAsync();
@@ -451,7 +512,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     {
         try
         {
-            using var output = new RunOutput(run.Directory);
+            using var output = new RunOutput(run.Directory, openOnFirstRound: run.Reattached);
             var driver = new SimulationDriver(client) { DetachOnCancel = options.Cluster };
             var callbacks = new RunCallbacks(
                 status => Publish(run, r => r.Status = status, "run"),
@@ -466,7 +527,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                     Publish(run, r => r.Llm = counters, "llm", counters);
                 });
             var outcome = run.Reattached
-                ? await RunJobs.FollowIntoAsync(driver, client, run.GrainId, run.Spec, output, callbacks, run.StartedUtc, _stopping.Token)
+                ? await RunJobs.FollowIntoAsync(driver, client, run.GrainId, run.Spec, output, callbacks, _stopping.Token)
                 : await RunJobs.RunIntoAsync(driver, client, run.GrainId, run.Spec, output, callbacks, _stopping.Token);
             run.Outcome = outcome;
             if (outcome.Final.State is SimulationState.Completed or SimulationState.Cancelled or SimulationState.Failed)

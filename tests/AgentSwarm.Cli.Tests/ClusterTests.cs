@@ -69,6 +69,9 @@ public class SiloClusterFixture : IAsyncLifetime
     /// <summary>kill -9: no goodbye to the cluster.</summary>
     public void Kill(int i) => _silos.Kill(i);
 
+    /// <summary>SIGTERM: the silo leaves the cluster gracefully.</summary>
+    public Task StopAsync(int i) => _silos.StopAsync(i);
+
     public string Log() => _silos.Log();
 
     public async Task DisposeAsync()
@@ -186,7 +189,13 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task KillingASiloMidRunStillGivesTheUndisturbedResults(bool controllerSilo)
+    public Task KillingASiloMidRunStillGivesTheUndisturbedResults(bool controllerSilo) => LoseASiloMidRunAsync(controllerSilo, graceful: false);
+
+    /// <summary>SIGTERM to the controller's silo: its controller is deactivated under its loop and must leave the run running for another silo.</summary>
+    [Fact]
+    public Task StoppingTheControllersSiloGracefullyMidRunStillGivesTheUndisturbedResults() => LoseASiloMidRunAsync(controllerSilo: true, graceful: true);
+
+    private async Task LoseASiloMidRunAsync(bool controllerSilo, bool graceful)
     {
         string[] args = ["--agents", "20000", "--rounds", "24", "--partitions", "6", "--seed", "11"];
         var folder = Out("killed");
@@ -198,7 +207,14 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
         var controller = cluster.IndexOf(info.ControllerSilo);
         var victim = controllerSilo ? controller : Enumerable.Range(0, cluster.Count).First(i => i != controller);
         Assert.True(victim >= 0, $"controller on an unknown silo {info.ControllerSilo}");
-        cluster.Kill(victim);
+        if (graceful)
+        {
+            await cluster.StopAsync(victim);
+        }
+        else
+        {
+            cluster.Kill(victim);
+        }
 
         var (code, _, error) = await submitted.WaitAsync(TimeSpan.FromMinutes(4));
         await cluster.StartSiloAsync(victim);
@@ -305,80 +321,98 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
     [Fact]
     public async Task AConsoleSiloStartedAgainFollowsTheRunsAnEarlierOneLeftGoingAndCancelsThem()
     {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-
-        // A console-only silo joins the cluster, launches a long run and then stops while the run goes on.
-        var (first, firstStop, firstLink) = await StartConsoleSiloAsync();
-        http.BaseAddress = new Uri(firstLink);
-        var launched = await http.PostAsync("/api/runs", new StringContent("""{"scenario":"guess-two-thirds.yaml","agents":20000,"rounds":400}""", System.Text.Encoding.UTF8, "application/json"));
-        Assert.Equal(System.Net.HttpStatusCode.Created, launched.StatusCode);
-        var id = JsonDocument.Parse(await launched.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
-        await using (var events = await http.GetStreamAsync($"/api/runs/{id}/events"))
+        string? id = null;
+        var consoles = new List<(Task<int> Command, CancellationTokenSource Stop)>();
+        try
         {
-            using var reader = new StreamReader(events);
-            while (await reader.ReadLineAsync() is { } line && line != "event: round")
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+
+            // A console-only silo joins the cluster, launches a long run and then stops while the run goes on.
+            var (first, firstStop, firstLink) = await StartConsoleSiloAsync(consoles);
+            http.BaseAddress = new Uri(firstLink);
+            var launched = await http.PostAsync("/api/runs", new StringContent("""{"scenario":"guess-two-thirds.yaml","agents":20000,"rounds":100000}""", System.Text.Encoding.UTF8, "application/json"));
+            Assert.Equal(System.Net.HttpStatusCode.Created, launched.StatusCode);
+            id = JsonDocument.Parse(await launched.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+            await using (var events = await http.GetStreamAsync($"/api/runs/{id}/events"))
             {
+                using var reader = new StreamReader(events);
+                while (await reader.ReadLineAsync() is { } line && line != "event: round")
+                {
+                }
+            }
+
+            await firstStop.CancelAsync();
+            Assert.Equal(ExitCodes.Success, await first.WaitAsync(TimeSpan.FromMinutes(1)));
+            var folder = Path.Combine(cluster.LogRoot, id);
+            Assert.Equal("running", Summary(folder).GetProperty("state").GetString());
+            var left = Summary(folder).GetProperty("roundsCompleted").GetInt32();
+            Assert.True(left is > 0 and < 100000, $"{left} rounds when the first console left");
+
+            // Beside it, a folder whose summary says running for a run the cluster has never had (as after a cluster restart
+            // on memory storage).
+            var gone = "gone-" + Guid.NewGuid().ToString("N")[..8];
+            Directory.CreateDirectory(Path.Combine(cluster.LogRoot, gone));
+            var summaryText = File.ReadAllText(Path.Combine(folder, "summary.json")).Replace(id, gone, StringComparison.Ordinal);
+            File.WriteAllText(Path.Combine(cluster.LogRoot, gone, "summary.json"), summaryText);
+
+            // A new console on the same runs folder follows it again: live, so it can be cancelled from the page.
+            var (second, secondStop, secondLink) = await StartConsoleSiloAsync(consoles);
+            using var again = new HttpClient { BaseAddress = new Uri(secondLink), Timeout = TimeSpan.FromSeconds(30) };
+            var deadline = Stopwatch.StartNew();
+            JsonElement entry;
+            while (!(entry = JsonDocument.Parse(await again.GetStringAsync($"/api/runs/{id}")).RootElement.GetProperty("run")).GetProperty("live").GetBoolean())
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"run {id} is not followed again: {entry}");
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await again.PostAsync($"/api/runs/{id}/cancel", null)).StatusCode);
+            while ((entry = JsonDocument.Parse(await again.GetStringAsync($"/api/runs/{gone}")).RootElement.GetProperty("run")).GetProperty("state").GetString() != "stopped")
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"run {gone} is not shown stopped: {entry}");
+                await Task.Delay(100);
+            }
+
+            Assert.Contains($"the cluster has no run '{gone}' now", entry.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal(System.Net.HttpStatusCode.OK, (await again.DeleteAsync($"/api/runs/{gone}?confirm={gone}")).StatusCode);
+            await using (var events = await again.GetStreamAsync($"/api/runs/{id}/events"))
+            {
+                using var reader = new StreamReader(events);
+                while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1)) is { } line && line != "event: end")
+                {
+                }
+            }
+
+            await secondStop.CancelAsync();
+            Assert.Equal(ExitCodes.Success, await second.WaitAsync(TimeSpan.FromMinutes(1)));
+
+            // The folder has the whole run, from its first round to where it was cancelled, as if no console had left.
+            var summary = Summary(folder);
+            Assert.Equal("cancelled", summary.GetProperty("state").GetString());
+            var completed = summary.GetProperty("roundsCompleted").GetInt32();
+            Assert.True(completed >= left && completed < 100000, $"{completed} rounds after the cancel, {left} when the first console left");
+            var rounds = File.ReadAllLines(Path.Combine(folder, "rounds.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("round").GetInt32()).ToArray();
+            Assert.Equal(Enumerable.Range(1, completed), rounds);
+            Assert.True(summary.GetProperty("wallSeconds").GetDouble() > deadline.Elapsed.TotalSeconds, "the wall time counts from the run's start, not from when the second console took it up");
+        }
+        finally
+        {
+            // A failed assertion must not leave a long run or a console silo going for the tests after this one.
+            if (id is not null)
+            {
+                await InvokeAsync(["cancel", id, "--cluster", cluster.Cluster]);
+            }
+
+            foreach (var (command, stop) in consoles)
+            {
+                await stop.CancelAsync();
+                await command.WaitAsync(TimeSpan.FromMinutes(1)).ContinueWith(_ => { }, TaskScheduler.Default);
+                stop.Dispose();
             }
         }
-
-        await firstStop.CancelAsync();
-        Assert.Equal(ExitCodes.Success, await first.WaitAsync(TimeSpan.FromMinutes(1)));
-        firstStop.Dispose();
-        var folder = Path.Combine(cluster.LogRoot, id);
-        Assert.Equal("running", Summary(folder).GetProperty("state").GetString());
-        var left = Summary(folder).GetProperty("roundsCompleted").GetInt32();
-        Assert.True(left is > 0 and < 400, $"{left} rounds when the first console left");
-
-        // Beside it, a folder whose summary says running for a run the cluster has never had (as after a cluster restart
-        // on memory storage).
-        var gone = "gone-" + Guid.NewGuid().ToString("N")[..8];
-        Directory.CreateDirectory(Path.Combine(cluster.LogRoot, gone));
-        var summaryText = File.ReadAllText(Path.Combine(folder, "summary.json")).Replace(id, gone, StringComparison.Ordinal);
-        File.WriteAllText(Path.Combine(cluster.LogRoot, gone, "summary.json"), summaryText);
-
-        // A new console on the same runs folder follows it again: live, so it can be cancelled from the page.
-        var (second, secondStop, secondLink) = await StartConsoleSiloAsync();
-        using var again = new HttpClient { BaseAddress = new Uri(secondLink), Timeout = TimeSpan.FromSeconds(30) };
-        var deadline = Stopwatch.StartNew();
-        JsonElement entry;
-        while (!(entry = JsonDocument.Parse(await again.GetStringAsync($"/api/runs/{id}")).RootElement.GetProperty("run")).GetProperty("live").GetBoolean())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"run {id} is not followed again: {entry}");
-            await Task.Delay(100);
-        }
-
-        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await again.PostAsync($"/api/runs/{id}/cancel", null)).StatusCode);
-        while ((entry = JsonDocument.Parse(await again.GetStringAsync($"/api/runs/{gone}")).RootElement.GetProperty("run")).GetProperty("state").GetString() != "stopped")
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"run {gone} is not shown stopped: {entry}");
-            await Task.Delay(100);
-        }
-
-        Assert.Contains($"the cluster has no run '{gone}' now", entry.GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.Equal(System.Net.HttpStatusCode.OK, (await again.DeleteAsync($"/api/runs/{gone}?confirm={gone}")).StatusCode);
-        await using (var events = await again.GetStreamAsync($"/api/runs/{id}/events"))
-        {
-            using var reader = new StreamReader(events);
-            while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1)) is { } line && line != "event: end")
-            {
-            }
-        }
-
-        await secondStop.CancelAsync();
-        Assert.Equal(ExitCodes.Success, await second.WaitAsync(TimeSpan.FromMinutes(1)));
-        secondStop.Dispose();
-
-        // The folder has the whole run, from its first round to where it was cancelled, as if no console had left.
-        var summary = Summary(folder);
-        Assert.Equal("cancelled", summary.GetProperty("state").GetString());
-        var completed = summary.GetProperty("roundsCompleted").GetInt32();
-        Assert.True(completed >= left && completed < 400, $"{completed} rounds after the cancel, {left} when the first console left");
-        var rounds = File.ReadAllLines(Path.Combine(folder, "rounds.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("round").GetInt32()).ToArray();
-        Assert.Equal(Enumerable.Range(1, completed), rounds);
-        Assert.True(summary.GetProperty("wallSeconds").GetDouble() > deadline.Elapsed.TotalSeconds, "the wall time counts from the run's start, not from when the second console took it up");
     }
 
-    private async Task<(Task<int> Command, CancellationTokenSource Stop, string Link)> StartConsoleSiloAsync()
+    private async Task<(Task<int> Command, CancellationTokenSource Stop, string Link)> StartConsoleSiloAsync(List<(Task<int> Command, CancellationTokenSource Stop)> consoles)
     {
         var stop = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var output = new ConsoleCommandTests.LinkWriter();
@@ -390,6 +424,7 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
             output,
             new StringWriter(),
             stop.Token);
+        consoles.Add((command, stop));
         var link = await output.Link.Task.WaitAsync(TimeSpan.FromMinutes(1));
         return (command, stop, link);
     }

@@ -4,7 +4,6 @@ using AgentSwarm.Engine.Logging;
 using AgentSwarm.Engine.Policies;
 using AgentSwarm.Engine.Scenarios;
 using AgentSwarm.Engine.Topology;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -16,10 +15,12 @@ namespace AgentSwarm.Engine.Grains;
 /// The rounds run as a background loop on this activation, so status and cancel calls are answered mid-round.
 /// Its record (spec, rounds finished, last checkpoint) is in grain storage after every round: when a silo is lost
 /// the controller rolls every partition back to the last checkpoint and goes on; when its own silo is lost, a
-/// watchdog wakes it on another silo and it does the same from the record. A silo that shuts down gracefully under
-/// its controller is the same case: the loop stops without ending the run, and another silo takes it up.
+/// watchdog wakes it on another silo and it does the same from the record. A controller deactivated under its loop (its
+/// silo shutting down gracefully) is the same case: the loop stops without ending the run, which a silo that stays
+/// takes up from the record (on a cluster with more than one agents silo).
 /// </summary>
 [CollectionAgeLimit(Hours = 4)]
+[AgentsPlacement]
 internal sealed partial class SimulationGrain(
     ScenarioCatalog scenarios,
     PolicyCatalog policies,
@@ -27,7 +28,6 @@ internal sealed partial class SimulationGrain(
     IEnumerable<IRunRecorder> recorders,
     IEnumerable<IRunResources> resources,
     ILocalSiloDetails silo,
-    IHostApplicationLifetime host,
     TimeProvider time,
     [PersistentState("run", EngineOptions.StorageName)] IPersistentState<RunRecord> record,
     [PersistentState("spec", EngineOptions.StorageName)] IPersistentState<RunSpecRecord> specRecord,
@@ -44,6 +44,10 @@ internal sealed partial class SimulationGrain(
     private IGrainTimer? _releaseTimer;
     private bool _released;
     private Task? _finishing;
+
+    // Set when this activation is deactivated while its loop runs (its silo shutting down): the loop stops stepping and
+    // leaves the run as the record has it, running, for a controller on another silo.
+    private volatile bool _leaving;
 
     /// <summary>The record, with the spec from its own state (stored apart, as the record is rewritten every round).</summary>
     private RunRecord Record
@@ -97,6 +101,17 @@ internal sealed partial class SimulationGrain(
 
         // The loop catches everything and records it, so nothing awaits it.
         _loop = RunAsync(resume: false, _cancel.Token);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        if (_loop is { IsCompleted: false })
+        {
+            _leaving = true;
+            LogDeactivated(logger, RunId, _currentRound, reason.ToString());
+        }
+
+        return base.OnDeactivateAsync(reason, cancellationToken);
     }
 
     public Task<SimulationState> EnsureRunningAsync()
@@ -270,6 +285,12 @@ internal sealed partial class SimulationGrain(
             while (round <= spec.Rounds)
             {
                 cancellationToken.ThrowIfCancellationRequested();
+                if (_leaving)
+                {
+                    LogLeaving(logger, runId, round, "this activation is being deactivated");
+                    return;
+                }
+
                 this.DelayDeactivation(TimeSpan.FromHours(4));
                 _currentRound = round;
                 var effective = Effective();
@@ -283,7 +304,7 @@ internal sealed partial class SimulationGrain(
                 {
                     results = await Task.WhenAll(_partitions.Select(p => p.StepAsync(context, cancellationToken))).WaitAsync(cancellationToken);
                 }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !host.ApplicationStopping.IsCancellationRequested && Failures.IsSiloLoss(ex))
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_leaving && Failures.IsSiloLoss(ex))
                 {
                     LogSiloLost(logger, runId, round, Failures.Describe(ex));
                     await RecoverAsync(round, Failures.Describe(ex), cancellationToken);
@@ -350,12 +371,12 @@ internal sealed partial class SimulationGrain(
             LogCancelled(logger, runId, _currentRound);
             await FinishAsync(SimulationState.Cancelled, null);
         }
-        catch (Exception ex) when (host.ApplicationStopping.IsCancellationRequested)
+        catch (Exception ex) when (_leaving && !cancellationToken.IsCancellationRequested)
         {
-            // This silo is shutting down (its own calls fail, its activation goes): the record still says running, so the
-            // watchdog on a silo that stays wakes the controller there, from the last checkpoint. Recording a failure here
-            // would end a run that nothing is wrong with.
-            LogSiloStopping(logger, runId, _currentRound, Failures.Describe(ex));
+            // This activation was deactivated under the loop (its silo shutting down: its calls fail, its state is gone):
+            // the record still says running, so the watchdog on a silo that stays wakes the controller there, from the
+            // last checkpoint. Recording a failure here would end a run that nothing is wrong with.
+            LogLeaving(logger, runId, _currentRound, Failures.Describe(ex));
         }
         catch (Exception ex)
         {
@@ -586,8 +607,11 @@ internal sealed partial class SimulationGrain(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: releasing the run's state on the silos failed")]
     private static partial void LogReleaseFailed(ILogger logger, Exception exception, string runId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: this silo is shutting down during round {Round} ({Reason}); another silo takes the run up from its last checkpoint")]
-    private static partial void LogSiloStopping(ILogger logger, string runId, int round, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: its controller was deactivated during round {Round} ({Reason}); the run stays running for a controller on a silo that stays, from its last checkpoint")]
+    private static partial void LogLeaving(ILogger logger, string runId, int round, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: controller deactivated during round {Round} ({Reason})")]
+    private static partial void LogDeactivated(ILogger logger, string runId, int round, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: failed during round {Round}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string runId, int round);
