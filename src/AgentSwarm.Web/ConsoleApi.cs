@@ -213,7 +213,7 @@ public static partial class ConsoleApi
         {
             board.Get(id);
             var folder = board.RunFolder(id);
-            if (FolderPath.Within(folder, path) is not { } full || !File.Exists(full) || IsLogFile(Path.GetRelativePath(folder, full)))
+            if (FolderPath.Within(folder, path) is not { } full || !File.Exists(full) || !IsServed(Path.GetRelativePath(folder, full)))
             {
                 throw new ConsoleProblem(404, $"run '{id}' has no file '{path}'");
             }
@@ -371,8 +371,10 @@ public static partial class ConsoleApi
         return text;
     }
 
-    // The log is read through the agent, verify and report endpoints, not downloaded file by file.
-    private static bool IsLogFile(string relative) => relative.StartsWith("log" + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+    // The log is read through the agent, verify and report endpoints, not downloaded file by file; the follower lock is
+    // the console's own.
+    private static bool IsServed(string relative) =>
+        !relative.StartsWith("log" + Path.DirectorySeparatorChar, StringComparison.Ordinal) && relative != RunBoard.FollowerLock;
 
     private static IReadOnlyList<object> Files(RunBoard board, string id)
     {
@@ -384,7 +386,7 @@ public static partial class ConsoleApi
 
         return [.. Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(folder, f))
-            .Where(f => !IsLogFile(f))
+            .Where(IsServed)
             .Select(f => f.Replace('\\', '/'))
             .Order(StringComparer.Ordinal)
             .Select(f => (object)new { name = f, bytes = new FileInfo(Path.Combine(folder, f)).Length })];

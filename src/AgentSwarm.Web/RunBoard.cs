@@ -75,7 +75,8 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         var id = RunJobs.NewRunId(spec.Scenario);
         var directory = Path.Combine(Folder, id);
         spec = spec with { Log = new RunLogSpec(options.Cluster ? Path.Combine(id, "log") : Path.Combine(directory, "log")) };
-        return Follow(new LiveRun(id, id, spec, directory, source, DateTime.UtcNow));
+        var follower = TryLockFollower(directory) ?? throw FollowedElsewhere(id);
+        return Follow(new LiveRun(id, id, spec, directory, source, DateTime.UtcNow) { Follower = follower });
     }
 
     /// <summary>Resumes a stopped run from its log, in its own folder, under the same id.</summary>
@@ -96,24 +97,34 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                 throw new ConsoleProblem(409, $"run '{id}' was still going in the cluster when a console stopped following it: this console follows it again once the cluster answers for it (or cancel it there: agentswarm cancel {DetachedGrain(id) ?? id} --cluster ...)");
             }
 
-            var log = OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to resume from");
-            if (RunJobs.WhyNotResumable(log) is { } why)
-            {
-                throw new ConsoleProblem(409, why);
-            }
-
-            RunSpec spec;
+            // Before the log is looked at or cut back: another console following this run keeps it.
+            var follower = TryLockFollower(RunFolder(id)) ?? throw FollowedElsewhere(id);
             try
             {
-                spec = RunJobs.PrepareResume(log, services.GetRequiredService<Serializer>());
-            }
-            catch (LogFormatException ex)
-            {
-                throw new ConsoleProblem(409, $"run '{id}' cannot be resumed: {ex.Message}");
-            }
+                var log = OpenLog(id) ?? throw new ConsoleProblem(409, $"run '{id}' has no event log to resume from");
+                if (RunJobs.WhyNotResumable(log) is { } why)
+                {
+                    throw new ConsoleProblem(409, why);
+                }
 
-            _gone.TryRemove(id, out _);
-            return Follow(new LiveRun(id, RunJobs.NewRunId(spec.Scenario), spec, Path.Combine(Folder, id), current?.Source, DateTime.UtcNow));
+                RunSpec spec;
+                try
+                {
+                    spec = RunJobs.PrepareResume(log, services.GetRequiredService<Serializer>());
+                }
+                catch (LogFormatException ex)
+                {
+                    throw new ConsoleProblem(409, $"run '{id}' cannot be resumed: {ex.Message}");
+                }
+
+                _gone.TryRemove(id, out _);
+                return Follow(new LiveRun(id, RunJobs.NewRunId(spec.Scenario), spec, Path.Combine(Folder, id), current?.Source, DateTime.UtcNow) { Follower = follower });
+            }
+            catch
+            {
+                follower.Dispose();
+                throw;
+            }
         }
     }
 
@@ -209,10 +220,16 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                 {
                     _gone[id] = $"the cluster has no run '{grainId}' now (restarted without durable storage, or this console's silo does not share the cluster's --storage): resume it from its log or delete it";
                 }
+                else if (TryLockFollower(directory) is { } follower)
+                {
+                    Follow(new LiveRun(id, grainId, info.Spec, directory, null, info.CreatedUtc) { Reattached = true, Follower = follower });
+                    LogReattached(logger, id);
+                }
                 else
                 {
-                    Follow(new LiveRun(id, grainId, info.Spec, directory, null, info.CreatedUtc) { Reattached = true });
-                    LogReattached(logger, id);
+                    // Another console on this folder follows it: if that one stops and leaves it detached, a later pass takes it up.
+                    unanswered++;
+                    continue;
                 }
             }
 
@@ -237,7 +254,30 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         }
     }
 
-    /// <summary>Registers a run under its id and follows it to its end in the background.</summary>
+    /// <summary>
+    /// The file in a run's folder that the console following the run holds locked (an advisory lock, released when the
+    /// process goes), so two consoles on one runs folder never follow, resume or delete the same run at once.
+    /// </summary>
+    internal const string FollowerLock = ".follower";
+
+    /// <summary>The folder's follower lock, or null when another console holds it.</summary>
+    private static FileStream? TryLockFollower(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            return new FileStream(Path.Combine(directory, FollowerLock), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    private static ConsoleProblem FollowedElsewhere(string id) =>
+        new(409, $"run '{id}' is followed by another console on this runs folder (it holds {FollowerLock} in the run's folder)");
+
+    /// <summary>Registers a run under its id and follows it to its end in the background; the caller holds its follower lock.</summary>
     private RunEntry Follow(LiveRun run)
     {
         _live[run.Id] = run;
@@ -350,7 +390,11 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             throw new ConsoleProblem(400, $"deleting run '{id}' removes its folder {directory}: repeat its id as ?confirm={id}");
         }
 
-        Directory.Delete(directory, recursive: true);
+        using (TryLockFollower(directory) ?? throw FollowedElsewhere(id))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
         _live.TryRemove(id, out _);
         _gone.TryRemove(id, out _);
         Changed?.Invoke();
@@ -542,6 +586,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         }
         finally
         {
+            run.Follower?.Dispose();
             lock (run.Gate)
             {
                 run.Finished = true;
@@ -730,6 +775,9 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
         /// <summary>Started by an earlier console and followed again: the cluster has it running already.</summary>
         public bool Reattached { get; init; }
+
+        /// <summary>The folder's follower lock, held while this console follows the run.</summary>
+        public FileStream? Follower { get; init; }
 
         public List<JsonNode> Rounds { get; } = [];
 

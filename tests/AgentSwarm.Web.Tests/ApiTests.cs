@@ -276,12 +276,26 @@ public sealed class ApiTests(ConsoleFixture console)
             Assert.True(Directory.Exists(Path.Combine(console.Runs, id, "log")));
         }
 
+        // Another console on this runs folder following it (it holds the folder's follower lock): both are refused too.
+        using (new FileStream(Path.Combine(console.Runs, id, RunBoard.FollowerLock), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var followedResume = await Http.PostAsync($"/api/runs/{id}/resume", null);
+            Assert.Equal(HttpStatusCode.Conflict, followedResume.StatusCode);
+            Assert.Contains("followed by another console", await followedResume.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Conflict, (await Http.DeleteAsync($"/api/runs/{id}?confirm={id}")).StatusCode);
+            Assert.True(Directory.Exists(Path.Combine(console.Runs, id)));
+        }
+
         var resume = await Http.PostAsync($"/api/runs/{id}/resume", null);
         Assert.Equal(HttpStatusCode.Accepted, resume.StatusCode);
         var end = await console.WaitForEndAsync(id);
         Assert.Equal("completed", end.GetProperty("state").GetString());
         Assert.Equal(12, end.GetProperty("roundsCompleted").GetInt32());
         Assert.Equal(12, (await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/rounds")).GetArrayLength());
+
+        var files = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/files");
+        Assert.DoesNotContain(files.EnumerateArray(), f => f.GetProperty("name").GetString() == RunBoard.FollowerLock);
+        Assert.True(File.Exists(Path.Combine(console.Runs, id, RunBoard.FollowerLock)));
 
         var completedResume = await Http.PostAsync($"/api/runs/{id}/resume", null);
         Assert.Equal(HttpStatusCode.Conflict, completedResume.StatusCode);
