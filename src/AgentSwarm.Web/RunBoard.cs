@@ -50,6 +50,9 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     // Runs whose files say they were still going when a console stopped following them, and that the cluster no longer
     // has (it was restarted without durable storage): why they are shown stopped.
     private readonly ConcurrentDictionary<string, string> _gone = new(StringComparer.Ordinal);
+
+    // Detached runs someone watches: completed once this console follows the run again or finds it gone.
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _settled = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private const int WatcherCapacity = 4096;
 
@@ -129,7 +132,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     }
 
     /// <summary>How often the console asks again about runs the cluster could not answer for (it may still be starting).</summary>
-    internal static TimeSpan ReattachRetry { get; set; } = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan ReattachRetry = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Follows again, on a cluster, the runs the runs folder shows as still going when a console stopped following them
@@ -231,6 +234,8 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                     unanswered++;
                     continue;
                 }
+
+                Settle(id);
             }
 
             Changed?.Invoke();
@@ -239,12 +244,20 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         return unanswered;
     }
 
+    private void Settle(string id)
+    {
+        if (_settled.TryRemove(id, out var settled))
+        {
+            settled.TrySetResult();
+        }
+    }
+
     /// <summary>The simulation grain of a run whose folder says it was still going when its follower left; else null.</summary>
     private string? DetachedGrain(string id)
     {
         try
         {
-            return ReadEntry(id) is { State: "detached" } && ReadSummary(id) is { } summary
+            return ReadSummary(id) is { } summary && Detached(id, summary["state"]?.GetValue<string>())
                 ? summary["runId"] is JsonValue value && value.TryGetValue<string>(out var grain) && IsRunId(grain) ? grain : id
                 : null;
         }
@@ -376,7 +389,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         var entry = Directory.Exists(directory) ? Get(id) : throw NotFound(id);
         if (entry.State == "detached")
         {
-            // A console on the cluster follows these again as it starts: only one that could not reach the cluster gets here.
+            // A console on the cluster follows these again as soon as the cluster answers for them.
             throw new ConsoleProblem(409, $"run '{id}' was still running in the cluster when this console stopped following it: cancel it there (agentswarm cancel {DetachedGrain(id) ?? id} --cluster ...) before deleting it");
         }
 
@@ -477,8 +490,13 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     {
         if (!_live.TryGetValue(CheckId(id), out var run))
         {
-            // A finished run: its files, then the end, all written at once.
             var entry = FromFiles(id) ?? throw NotFound(id);
+            if (options.Cluster && entry.State == "detached")
+            {
+                return WhenSettled(id, entry, cancellationToken);
+            }
+
+            // A finished run: its files, then the end, all written at once.
             var replay = Channel.CreateUnbounded<ConsoleEvent>(new UnboundedChannelOptions { SingleReader = true });
             replay.Writer.TryWrite(Event("run", entry));
             foreach (var round in Rounds(id))
@@ -522,6 +540,45 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
 
             channel.Writer.TryComplete();
         });
+        return channel.Reader;
+    }
+
+    /// <summary>
+    /// A detached run on a cluster console: its state now, then, once this console follows it again (or finds the
+    /// cluster has it no more), its events as for any other run, so a page open on it sees it come back.
+    /// </summary>
+    private ChannelReader<ConsoleEvent> WhenSettled(string id, RunEntry entry, CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<ConsoleEvent>(new BoundedChannelOptions(WatcherCapacity) { SingleReader = true, SingleWriter = true });
+        channel.Writer.TryWrite(Event("run", entry));
+        var settled = _settled.GetOrAdd(id, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (_live.ContainsKey(id) || FromFiles(id) is not { State: "detached" })
+        {
+            // Settled between the first look and the registration above.
+            Settle(id);
+        }
+
+        _ = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await settled.Task.WaitAsync(cancellationToken);
+                    await foreach (var message in Watch(id, cancellationToken).ReadAllAsync(cancellationToken))
+                    {
+                        await channel.Writer.WriteAsync(message, cancellationToken);
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                    // The watcher went away.
+                }
+                finally
+                {
+                    channel.Writer.TryComplete();
+                }
+            },
+            CancellationToken.None);
         return channel.Reader;
     }
 
@@ -694,8 +751,7 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
         var state = summary["state"]?.GetValue<string>() ?? "unknown";
         if (state is "running" or "pending")
         {
-            // A cluster run this console detached from when it stopped: it may still be going in the cluster.
-            state = _gone.ContainsKey(id) ? "stopped" : "detached";
+            state = Detached(id, state) ? "detached" : "stopped";
         }
 
         var planned = summary["roundsPlanned"]?.GetValue<int>() ?? 0;
@@ -731,6 +787,12 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     /// <summary>A run can go on from its log when it stopped short (cancelled or failed) and has one.</summary>
     private static bool Resumable(string state, int completed, int planned, bool hasLog) =>
         hasLog && state is "cancelled" or "failed" or "stopped" && completed < planned;
+
+    /// <summary>
+    /// A summary's state says the run was going when its follower left (a console that stopped, a client that detached):
+    /// it may still be going in the cluster, unless the cluster has since said it has no such run.
+    /// </summary>
+    private bool Detached(string id, string? state) => state is "running" or "pending" && !_gone.ContainsKey(id);
 
     private static bool IsRunId(string id) =>
         id.Length is > 0 and <= 200 && id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.') && id is not ("." or "..");

@@ -333,13 +333,7 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
             var launched = await http.PostAsync("/api/runs", new StringContent("""{"scenario":"guess-two-thirds.yaml","agents":20000,"rounds":100000}""", System.Text.Encoding.UTF8, "application/json"));
             Assert.Equal(System.Net.HttpStatusCode.Created, launched.StatusCode);
             id = JsonDocument.Parse(await launched.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
-            await using (var events = await http.GetStreamAsync($"/api/runs/{id}/events"))
-            {
-                using var reader = new StreamReader(events);
-                while (await reader.ReadLineAsync() is { } line && line != "event: round")
-                {
-                }
-            }
+            await ReadEventsUntilAsync(http, id, "round");
 
             await firstStop.CancelAsync();
             Assert.Equal(ExitCodes.Success, await first.WaitAsync(TimeSpan.FromMinutes(1)));
@@ -358,30 +352,21 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
             // A new console on the same runs folder follows it again: live, so it can be cancelled from the page.
             var (second, secondStop, secondLink) = await StartConsoleSiloAsync(consoles);
             using var again = new HttpClient { BaseAddress = new Uri(secondLink), Timeout = TimeSpan.FromSeconds(30) };
-            var deadline = Stopwatch.StartNew();
-            JsonElement entry;
-            while (!(entry = JsonDocument.Parse(await again.GetStringAsync($"/api/runs/{id}")).RootElement.GetProperty("run")).GetProperty("live").GetBoolean())
-            {
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"run {id} is not followed again: {entry}");
-                await Task.Delay(100);
-            }
+            var taken = Stopwatch.StartNew();
+
+            // Its event stream on the new console says what it is now (detached), then, once the console follows it again,
+            // carries its rounds.
+            await ReadEventsUntilAsync(again, id, "round");
+            var entry = JsonDocument.Parse(await again.GetStringAsync($"/api/runs/{id}")).RootElement.GetProperty("run");
+            Assert.True(entry.GetProperty("live").GetBoolean(), $"run {id} is not followed again: {entry}");
 
             Assert.Equal(System.Net.HttpStatusCode.Accepted, (await again.PostAsync($"/api/runs/{id}/cancel", null)).StatusCode);
-            while ((entry = JsonDocument.Parse(await again.GetStringAsync($"/api/runs/{gone}")).RootElement.GetProperty("run")).GetProperty("state").GetString() != "stopped")
-            {
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"run {gone} is not shown stopped: {entry}");
-                await Task.Delay(100);
-            }
-
+            await ReadEventsUntilAsync(again, gone, "end");
+            entry = JsonDocument.Parse(await again.GetStringAsync($"/api/runs/{gone}")).RootElement.GetProperty("run");
+            Assert.Equal("stopped", entry.GetProperty("state").GetString());
             Assert.Contains($"the cluster has no run '{gone}' now", entry.GetProperty("error").GetString(), StringComparison.Ordinal);
             Assert.Equal(System.Net.HttpStatusCode.OK, (await again.DeleteAsync($"/api/runs/{gone}?confirm={gone}")).StatusCode);
-            await using (var events = await again.GetStreamAsync($"/api/runs/{id}/events"))
-            {
-                using var reader = new StreamReader(events);
-                while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1)) is { } line && line != "event: end")
-                {
-                }
-            }
+            await ReadEventsUntilAsync(again, id, "end");
 
             await secondStop.CancelAsync();
             Assert.Equal(ExitCodes.Success, await second.WaitAsync(TimeSpan.FromMinutes(1)));
@@ -393,7 +378,7 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
             Assert.True(completed >= left && completed < 100000, $"{completed} rounds after the cancel, {left} when the first console left");
             var rounds = File.ReadAllLines(Path.Combine(folder, "rounds.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("round").GetInt32()).ToArray();
             Assert.Equal(Enumerable.Range(1, completed), rounds);
-            Assert.True(summary.GetProperty("wallSeconds").GetDouble() > deadline.Elapsed.TotalSeconds, "the wall time counts from the run's start, not from when the second console took it up");
+            Assert.True(summary.GetProperty("wallSeconds").GetDouble() > taken.Elapsed.TotalSeconds, "the wall time counts from the run's start, not from when the second console took it up");
         }
         finally
         {
@@ -410,6 +395,22 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
                 stop.Dispose();
             }
         }
+    }
+
+    /// <summary>Reads a run's server-sent events until the named one arrives (bounded: a minute a line).</summary>
+    private static async Task ReadEventsUntilAsync(HttpClient console, string id, string name)
+    {
+        await using var events = await console.GetStreamAsync($"/api/runs/{id}/events");
+        using var reader = new StreamReader(events);
+        while (await reader.ReadLineAsync().WaitAsync(TimeSpan.FromMinutes(1)) is { } line)
+        {
+            if (line == $"event: {name}")
+            {
+                return;
+            }
+        }
+
+        Assert.Fail($"run {id}'s events ended without '{name}'");
     }
 
     private async Task<(Task<int> Command, CancellationTokenSource Stop, string Link)> StartConsoleSiloAsync(List<(Task<int> Command, CancellationTokenSource Stop)> consoles)

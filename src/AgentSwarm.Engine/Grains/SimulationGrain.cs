@@ -45,9 +45,9 @@ internal sealed partial class SimulationGrain(
     private bool _released;
     private Task? _finishing;
 
-    // Set when this activation is deactivated while its loop runs (its silo shutting down): the loop stops stepping and
-    // leaves the run as the record has it, running, for a controller on another silo.
-    private volatile bool _leaving;
+    // Why this activation is being deactivated, when that happens while its loop runs (its silo shutting down): the loop
+    // stops stepping and leaves the run as the record has it, running, for a controller on another silo.
+    private volatile string? _leaving;
 
     /// <summary>The record, with the spec from its own state (stored apart, as the record is rewritten every round).</summary>
     private RunRecord Record
@@ -107,8 +107,7 @@ internal sealed partial class SimulationGrain(
     {
         if (_loop is { IsCompleted: false })
         {
-            _leaving = true;
-            LogDeactivated(logger, RunId, _currentRound, reason.ToString());
+            _leaving = reason.ToString();
         }
 
         return base.OnDeactivateAsync(reason, cancellationToken);
@@ -285,9 +284,9 @@ internal sealed partial class SimulationGrain(
             while (round <= spec.Rounds)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (_leaving)
+                if (_leaving is { } why)
                 {
-                    LogLeaving(logger, runId, round, "this activation is being deactivated");
+                    LogLeaving(logger, runId, round, why);
                     return;
                 }
 
@@ -304,7 +303,7 @@ internal sealed partial class SimulationGrain(
                 {
                     results = await Task.WhenAll(_partitions.Select(p => p.StepAsync(context, cancellationToken))).WaitAsync(cancellationToken);
                 }
-                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_leaving && Failures.IsSiloLoss(ex))
+                catch (Exception ex) when (!cancellationToken.IsCancellationRequested && _leaving is null && Failures.IsSiloLoss(ex))
                 {
                     LogSiloLost(logger, runId, round, Failures.Describe(ex));
                     await RecoverAsync(round, Failures.Describe(ex), cancellationToken);
@@ -371,12 +370,12 @@ internal sealed partial class SimulationGrain(
             LogCancelled(logger, runId, _currentRound);
             await FinishAsync(SimulationState.Cancelled, null);
         }
-        catch (Exception ex) when (_leaving && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (_leaving is { } why && !cancellationToken.IsCancellationRequested)
         {
             // This activation was deactivated under the loop (its silo shutting down: its calls fail, its state is gone):
             // the record still says running, so the watchdog on a silo that stays wakes the controller there, from the
             // last checkpoint. Recording a failure here would end a run that nothing is wrong with.
-            LogLeaving(logger, runId, _currentRound, Failures.Describe(ex));
+            LogLeaving(logger, runId, _currentRound, $"{why}; then {Failures.Describe(ex)}");
         }
         catch (Exception ex)
         {
@@ -609,9 +608,6 @@ internal sealed partial class SimulationGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Run {RunId}: its controller was deactivated during round {Round} ({Reason}); the run stays running for a controller on a silo that stays, from its last checkpoint")]
     private static partial void LogLeaving(ILogger logger, string runId, int round, string reason);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Run {RunId}: controller deactivated during round {Round} ({Reason})")]
-    private static partial void LogDeactivated(ILogger logger, string runId, int round, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Run {RunId}: failed during round {Round}")]
     private static partial void LogFailed(ILogger logger, Exception exception, string runId, int round);
