@@ -10,10 +10,13 @@ namespace AgentSwarm.Scenarios.Tests;
 /// </summary>
 public sealed class SwarmBenchReferenceTests
 {
+    /// <summary>Transport episodes in which every agent speaks every round, with what each one heard next round.</summary>
+    private const string MessagesFile = "reference-messages.json";
+
     public static TheoryData<string, int> Episodes()
     {
         var data = new TheoryData<string, int>();
-        foreach (var file in new[] { "reference-random.json", "reference-events.json" })
+        foreach (var file in new[] { "reference-random.json", "reference-events.json", MessagesFile })
         {
             using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "swarmbench", file)));
             for (var i = 0; i < json.RootElement.GetProperty("episodes").GetArrayLength(); i++)
@@ -47,6 +50,59 @@ public sealed class SwarmBenchReferenceTests
             world = SwarmRules.Step(world, actions);
             AssertState(step.GetProperty("state"), world, $"{label}, round {round}");
         }
+    }
+
+    public static TheoryData<int> SpokenEpisodes()
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "swarmbench", MessagesFile)));
+        var data = new TheoryData<int>();
+        for (var i = 0; i < json.RootElement.GetProperty("episodes").GetArrayLength(); i++)
+        {
+            data.Add(i);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(SpokenEpisodes))]
+    public void EveryAgentHearsWhatTheReferenceLetsItHearRoundByRoundIncludingWordsSpokenWhileLeavingTheMap(int index)
+    {
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "swarmbench", MessagesFile)));
+        var episode = json.RootElement.GetProperty("episodes")[index];
+        var task = SwarmNames.Tasks[episode.GetProperty("task").GetString()!];
+        var seed = episode.GetProperty("seed").GetUInt64();
+        var world = SwarmRules.Create(task, 10, 10, 5, 10, 100, seed);
+        var round = 0;
+        var fromLeavers = 0;
+        foreach (var step in episode.GetProperty("rounds").EnumerateArray())
+        {
+            var actions = step.GetProperty("actions").EnumerateArray()
+                .Select(a => Enum.GetValues<SwarmMove>().Single(m => m.Name() == a.GetString()))
+                .ToArray();
+            var messages = step.GetProperty("messages").EnumerateArray().Select(m => m.GetString()).ToArray();
+            var before = world;
+            world = SwarmRules.Step(world, actions);
+            var heard = step.GetProperty("heard");
+            for (var a = 0; a < world.Agents; a++)
+            {
+                if (heard[a].ValueKind == JsonValueKind.Null)
+                {
+                    continue; // the reference's agent has left the map and no longer decides
+                }
+
+                var expected = heard[a].EnumerateArray().Select(m => m.GetString()!).ToList();
+                Assert.True(
+                    expected.SequenceEqual(SwarmView.Heard(world, messages, a)),
+                    $"seed {seed}, after round {round}: agent {a} hears [{string.Join(" | ", SwarmView.Heard(world, messages, a))}], the reference [{string.Join(" | ", expected)}]");
+                fromLeavers += Enumerable.Range(0, world.Agents).Count(s => world.Escaped[s] && !before.Escaped[s] && expected.Contains(messages[s]!));
+            }
+
+            round++;
+        }
+
+        // The episode exercises the case: words spoken in the round their speaker left reached someone.
+        Assert.True(fromLeavers > 0, $"seed {seed}: no one heard an agent that was leaving the map");
     }
 
     private static void AssertState(JsonElement expected, SwarmWorld world, string where)

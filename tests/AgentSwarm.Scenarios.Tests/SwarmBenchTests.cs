@@ -386,6 +386,25 @@ public sealed class SwarmBenchTests
     }
 
     [Fact]
+    public void WhatAnAgentSaysAsItLeavesTheMapIsHeardNextRoundAroundTheCellOutsideWhereItStands()
+    {
+        // Agent 0 stands in the gap of the right wall and steps out to (1, 7) while speaking. As in the reference, it
+        // stays on that cell outside the map and is heard by position alone, within floor(5 / 2) = 2 cells: 1 (2 columns
+        // away) and 3 (2 rows and 2 columns away) hear it next round, 2 (4 columns away) does not.
+        var world = World(SwarmTask.Transport, ["WWWWWWW", "W..2.10", "W.....W", "W....3W", "WWWWWWW"]);
+        var after = SwarmRules.Step(world, [R, S, S, S]);
+        Assert.True(after.Escaped[0]);
+        Assert.Equal((1, 7), (after.Rows[0], after.Cols[0]));
+        Assert.Equal([0], after.Departed());
+
+        string?[] messages = ["leaving", "here", null, "below"];
+        Assert.Equal(["leaving", "here", "below"], SwarmView.Heard(after, messages, 1)); // in the order of the speakers
+        Assert.Equal(["here", "below"], SwarmView.Heard(after, messages, 2));
+        Assert.Equal(["leaving", "here", "below"], SwarmView.Heard(after, messages, 3));
+        Assert.Empty(SwarmView.Heard(after, messages, 0)); // it no longer decides, so it hears nothing
+    }
+
+    [Fact]
     public void AnswersAreReadAsTheReferenceReadsThem()
     {
         var actions = SwarmNames.Actions(SwarmTask.Synchronization);

@@ -62,6 +62,7 @@ public static class SwarmView
     /// <summary>
     /// The messages sent last round by agents within Chebyshev distance floor(k / 2) of this one, itself included,
     /// in the order of their senders (the reference keeps messages in the order agents acted; they carry no sender).
+    /// An agent that left the map last round counts from the cell outside it where it stands (see <see cref="SwarmWorld.Rows"/>).
     /// </summary>
     public static List<string> Heard(SwarmWorld world, string?[] messages, int agent)
     {
@@ -80,6 +81,19 @@ public static class SwarmView
             {
                 var other = occupants[(r * world.Width) + c];
                 if (other >= 0 && messages[other] is { Length: > 0 } text)
+                {
+                    heard.Add((other, text));
+                }
+            }
+        }
+
+        // The reference keeps a leaver's body on its cell outside the map and compares positions only, so what it said
+        // in the round it left reaches whoever is within reach of that cell; only a window that crosses the edge can.
+        if (row - half < 0 || col - half < 0 || row + half >= world.Height || col + half >= world.Width)
+        {
+            foreach (var other in world.Departed())
+            {
+                if (messages[other] is { Length: > 0 } text && Math.Abs(world.Rows[other] - row) <= half && Math.Abs(world.Cols[other] - col) <= half)
                 {
                     heard.Add((other, text));
                 }

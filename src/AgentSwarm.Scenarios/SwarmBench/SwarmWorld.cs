@@ -72,7 +72,7 @@ public static class SwarmNames
 /// <param name="Cells">Static layer, row-major, Height x Width: '.', 'W', 'N' or 'F'.</param>
 /// <param name="Rows">Each agent's row; an agent that left the map (transport) keeps the cell outside it where it left.</param>
 /// <param name="Flags">Synchronisation: the agent's light is on; foraging: it carries food; otherwise unused (true).</param>
-/// <param name="Escaped">Transport: the agent has left the map (it no longer acts or occupies a cell).</param>
+/// <param name="Escaped">Transport: the agent has left the map (it no longer acts or occupies a cell; what it said as it left is heard from the cell where it stands).</param>
 /// <param name="PreyRow">The prey's row (pursuit), -1 without a prey.</param>
 /// <param name="PreyStatic">A respawned prey cannot be pushed; the first one can, as in the reference.</param>
 /// <param name="BoxRow">The transport box's top-left row (it may stand partly or wholly outside the map), or int.MinValue for none.</param>
@@ -156,12 +156,17 @@ public sealed record SwarmWorld(
     private OccupantIndex? _occupants;
 
     /// <summary>Agent index standing on each cell (row-major), -1 for none; built once per set of positions, on first use.</summary>
-    public int[] Occupants()
+    public int[] Occupants() => Index().Cells;
+
+    /// <summary>The agents that have left the map, in agent order; built with <see cref="Occupants"/>.</summary>
+    public int[] Departed() => Index().Departed;
+
+    private OccupantIndex Index()
     {
         var index = Volatile.Read(ref _occupants);
         if (index is not null && ReferenceEquals(index.Rows, Rows) && ReferenceEquals(index.Cols, Cols) && ReferenceEquals(index.Escaped, Escaped))
         {
-            return index.Cells;
+            return index;
         }
 
         // Thousands of agents read a new world at once: one builds the index, the others wait for it.
@@ -170,30 +175,36 @@ public sealed record SwarmWorld(
             index = Volatile.Read(ref _occupants);
             if (index is not null && ReferenceEquals(index.Rows, Rows) && ReferenceEquals(index.Cols, Cols) && ReferenceEquals(index.Escaped, Escaped))
             {
-                return index.Cells;
+                return index;
             }
 
-            return BuildOccupants();
+            return BuildIndex();
         }
     }
 
-    private int[] BuildOccupants()
+    private OccupantIndex BuildIndex()
     {
         var occupants = new int[Height * Width];
         Array.Fill(occupants, -1);
+        var departed = new List<int>();
         for (var a = 0; a < Rows.Length; a++)
         {
-            if (!Escaped[a] && Inside(Rows[a], Cols[a]))
+            if (Escaped[a])
+            {
+                departed.Add(a);
+            }
+            else if (Inside(Rows[a], Cols[a]))
             {
                 occupants[(Rows[a] * Width) + Cols[a]] = a;
             }
         }
 
-        Volatile.Write(ref _occupants, new OccupantIndex(Rows, Cols, Escaped, occupants));
-        return occupants;
+        var index = new OccupantIndex(Rows, Cols, Escaped, occupants, [.. departed]);
+        Volatile.Write(ref _occupants, index);
+        return index;
     }
 
-    private sealed record OccupantIndex(int[] Rows, int[] Cols, bool[] Escaped, int[] Cells);
+    private sealed record OccupantIndex(int[] Rows, int[] Cols, bool[] Escaped, int[] Cells, int[] Departed);
 
     /// <summary>What the reference's grid holds at a cell: W, N, F, B, P, A (an agent; a with its light off or without food), or '.'.</summary>
     public char Symbol(int row, int col)
