@@ -78,6 +78,7 @@ public sealed record LlmResponse(
 /// <param name="Timeout">Per-attempt timeout (default 2 minutes).</param>
 /// <param name="Routing">affinity (prefix-affinity with least-loaded fallback, default), round-robin or least-loaded.</param>
 /// <param name="Cache">Exact-match response cache and in-flight de-duplication for temperature-0 calls (default on).</param>
+/// <param name="MaxFailureShare">Above this share of failed calls a completed run ends "degraded" (default 0.5).</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.llm-spec")]
 public sealed record LlmSpec(
     string[] Endpoints,
@@ -86,8 +87,12 @@ public sealed record LlmSpec(
     int MaxAttempts = 3,
     TimeSpan Timeout = default,
     string Routing = LlmRouting.Affinity,
-    bool Cache = true)
+    bool Cache = true,
+    double MaxFailureShare = LlmSpec.DefaultMaxFailureShare)
 {
+    /// <summary>A completed run in which more than this share of LLM calls failed ends "degraded" (default 0.5).</summary>
+    public const double DefaultMaxFailureShare = 0.5;
+
     public TimeSpan EffectiveTimeout => Timeout > TimeSpan.Zero ? Timeout : TimeSpan.FromMinutes(2);
 }
 

@@ -127,5 +127,7 @@ public sealed record TopologySpec(
 /// <param name="StopAfter">End the run, completed, after this round (0: run all rounds): a replay with --until.</param>
 /// <param name="ReplayPartial">A round a lost silo interrupted: its calls already in <see cref="ReplayFrom"/> are answered from
 /// there, the others are made (and recorded); so no call whose response was recorded is paid twice (0: none).</param>
+/// <param name="LogId">The run id in the log's header, which every partition stream carries (null: this run's id; a resume
+/// appends under the id of the run that started the log).</param>
 [GenerateSerializer, Immutable, Alias("agentswarm.run-log-spec")]
-public sealed record RunLogSpec(string? Directory, int WriteAfter = 0, string? ReplayFrom = null, int ReplayUntil = 0, int SnapshotEvery = 0, int StopAfter = 0, int ReplayPartial = 0);
+public sealed record RunLogSpec(string? Directory, int WriteAfter = 0, string? ReplayFrom = null, int ReplayUntil = 0, int SnapshotEvery = 0, int StopAfter = 0, int ReplayPartial = 0, string? LogId = null);

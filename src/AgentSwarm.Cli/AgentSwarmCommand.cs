@@ -33,6 +33,9 @@ internal static class AgentSwarmCommand
 
             // After Ctrl+C the run is cancelled and its summary written; give that time before the process is ended.
             ProcessTerminationTimeout = TimeSpan.FromSeconds(30),
+
+            // Its handler prints the stack trace; a user gets one line from the catch below instead.
+            EnableDefaultExceptionHandler = false,
         };
         try
         {
@@ -41,10 +44,24 @@ internal static class AgentSwarmCommand
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // A failure outside the run itself (the silo would not start, the disk is full): say what, not where.
-            await error.WriteLineAsync($"error: {ex.GetType().Name}: {ex.Message}");
+            await error.WriteLineAsync($"error: {Problem(ex)}");
+            if (args.Contains("--verbose"))
+            {
+                await error.WriteLineAsync(ex.ToString());
+            }
+
             return ExitCodes.Failed;
         }
     }
+
+    /// <summary>What went wrong, in a user's words: the exception's message, and what a full disk or a lost cluster means.</summary>
+    internal static string Problem(Exception exception) => exception switch
+    {
+        _ when Hosting.RunOutput.IsDiskFull(exception) => $"the disk is full: {exception.Message}",
+        _ when Hosting.ClusterConnection.IsConnectionLost(exception) => $"lost the connection to the cluster: {exception.Message}",
+        AggregateException { InnerExceptions.Count: 1 } aggregate => Problem(aggregate.InnerExceptions[0]),
+        _ => exception.Message,
+    };
 
     public static RootCommand Build(TextWriter output, TextWriter error)
     {
@@ -337,11 +354,12 @@ internal static class AgentSwarmCommand
         var noLog = new Option<bool>("--no-log") { Description = "Do not write the event log (OUT/log/)" };
         var snapshotEvery = new Option<int>("--snapshot-every") { Description = "Write every agent's memory into the log every N rounds and after the last (0: never)" };
         var resume = new Option<DirectoryInfo?>("--resume") { Description = "Resume a stopped run from its log (OUT/log): rounds up to its last complete one are replayed, the rest run live" };
+        var maxFailureShare = new Option<double?>("--max-failure-share") { Description = "A completed run in which more than this share of LLM calls failed ends degraded, exit code 3 (default 0.5; overrides llm.max-failure-share)" };
         var clusterOptions = new ClusterOptions();
 
         var command = new Command("run", "Run a scenario on an embedded in-process silo (or submit it to a cluster with --cluster) and write summary.json and per-round results.")
         {
-            scenario, agents, rounds, seed, policy, llm, partitions, hosting, latency, concurrency, outDir, verbose, noLog, snapshotEvery, resume,
+            scenario, agents, rounds, seed, policy, llm, partitions, hosting, latency, concurrency, outDir, verbose, noLog, snapshotEvery, resume, maxFailureShare,
         };
         clusterOptions.AddTo(command);
 
@@ -398,7 +416,8 @@ internal static class AgentSwarmCommand
                     wait,
                     parse.GetValue(concurrency),
                     parse.GetValue(llm) is { Length: > 0 } endpoints ? endpoints : null,
-                    parse.GetValue(hosting)),
+                    parse.GetValue(hosting),
+                    parse.GetValue(maxFailureShare)),
                 parse.GetValue(outDir)?.FullName,
                 parse.GetValue(verbose) ? LogLevel.Information : LogLevel.Warning,
                 !parse.GetValue(noLog),

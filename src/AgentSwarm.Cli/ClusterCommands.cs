@@ -37,7 +37,12 @@ internal static class ClusterCommands
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await error.WriteLineAsync($"error: the silo did not start: {StartFailure(ex)}");
+            await error.WriteLineAsync($"error: the silo did not start: {StartFailure(ex, settings)}");
+            if (settings.LogLevel <= Microsoft.Extensions.Logging.LogLevel.Information)
+            {
+                await error.WriteLineAsync(ex.ToString());
+            }
+
             return ExitCodes.Failed;
         }
 
@@ -59,23 +64,33 @@ internal static class ClusterCommands
         }
 
         await output.WriteLineAsync($"silo {silo.SiloAddress} is stopping");
-        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
+        if (!await AgentSwarmHost.TryStopWithinAsync(host, StopLimit))
         {
-            await host.StopAsync(stopping.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            await error.WriteLineAsync("warning: the silo did not stop within 30 s");
+            // Typically its membership storage is gone: it could not record that it left, so the other silos will
+            // declare it dead after their probes fail, as if it had crashed.
+            await error.WriteLineAsync($"warning: the silo did not leave the cluster gracefully within {StopLimit.TotalSeconds:0} s (is its membership storage, {settings.Cluster?.ToString() ?? "the cluster's"}, reachable?); it stopped anyway, and the other silos will declare it dead");
+            return ExitCodes.Failed;
         }
 
-        host.Dispose();
         return ExitCodes.Success;
     }
 
+    /// <summary>How long a silo may take to leave the cluster on SIGTERM or Ctrl+C before it stops anyway.</summary>
+    private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(20);
+
     /// <summary>Why a silo did not start, in one line.</summary>
-    public static string StartFailure(Exception ex)
+    public static string StartFailure(Exception ex, SiloSettings? settings = null)
     {
+        for (var inner = ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner.GetType().Name == "RedisConnectionException")
+            {
+                // The client library's text advises a connection-string setting; what a user needs is where it looked.
+                var where = new[] { settings?.Cluster?.ToString(), settings?.Storage?.ToString() }.Where(a => a?.StartsWith("redis=", StringComparison.Ordinal) == true).Distinct();
+                return $"cannot connect to Redis{(where.Any() ? $" at {string.Join(" and ", where.Select(a => a![6..]))}" : string.Empty)}: nothing answered there (is redis-server running and reachable? --verbose shows the client's details)";
+            }
+        }
+
         var message = ex is Microsoft.Extensions.Options.OptionsValidationException validation ? string.Join("; ", validation.Failures) : ex.Message;
         return message.Split('\n')[0].Trim();
     }

@@ -33,7 +33,7 @@ internal static class ConsoleCommand
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await error.WriteLineAsync($"error: the silo did not start: {ClusterCommands.StartFailure(ex)}");
+            await error.WriteLineAsync($"error: the silo did not start: {ClusterCommands.StartFailure(ex, settings)}");
             return ExitCodes.Failed;
         }
 

@@ -53,6 +53,13 @@ internal static class ReplayCommand
             await error.WriteLineAsync($"note: the log ends without the run's end ({log.ManifestEnd}); replaying its {log.LastCompleteRound} complete rounds");
         }
 
+        // A plain replay runs the agents again and never reads the partition streams: say so when they are not whole,
+        // since the log then cannot be inspected, reported or resumed (--verify fails on the same damage).
+        if (!options.Verify && log.Completeness() is { Count: > 0 } damage)
+        {
+            await error.WriteLineAsync($"warning: the log in '{log.Directory}' is damaged: {string.Join("; ", damage)}. The replay below runs the agents again from the header and the recorded LLM responses; 'replay --verify' fails on this log, and report, inspect and resume refuse it");
+        }
+
         await using var silo = await EmbeddedSilo.StartAsync(options.LogLevel, cancellationToken);
         var until = Math.Min(options.Until ?? log.LastCompleteRound, log.LastCompleteRound);
         var clock = Stopwatch.StartNew();

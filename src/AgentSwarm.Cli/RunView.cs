@@ -68,11 +68,31 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
             _llm = stats;
         }
 
+        if (!live && FailureWarning(stats) is { } warning && !_warned)
+        {
+            _warned = true;
+            console.WriteLine("  " + warning);
+        }
+
         if (!live && DateTime.UtcNow - _lastPlainLlm > TimeSpan.FromSeconds(5))
         {
             _lastPlainLlm = DateTime.UtcNow;
             console.WriteLine("  " + LlmLine(stats.Total));
         }
+    }
+
+    /// <summary>Calls answered or failed before the failure share is judged, so one early failure does not warn.</summary>
+    private const int CallsBeforeWarning = 10;
+
+    private bool _warned;
+
+    /// <summary>A warning while more LLM calls fail than the run allows (it will end degraded), or null.</summary>
+    private string? FailureWarning(LlmRunStats stats)
+    {
+        var limit = spec.Policy.Llm?.MaxFailureShare ?? LlmSpec.DefaultMaxFailureShare;
+        return stats.Total.Completed + stats.Total.Failed >= CallsBeforeWarning && RunJobs.FailureShare(stats) is { } share && share > limit
+            ? string.Create(CultureInfo.InvariantCulture, $"warning: {share:P0} of LLM calls failed so far (more than llm.max-failure-share {limit:P0}): the run will end degraded unless that changes")
+            : null;
     }
 
     /// <summary>One line of the pool's counters: calls, what saved calls, failures, tokens, latency and load.</summary>
@@ -115,7 +135,9 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
             SimulationState.Cancelled => "yellow",
             _ => "red",
         };
-        console.MarkupLine(CultureInfo.InvariantCulture, $"[{colour}]{status.State.ToString().ToLowerInvariant()}[/]: {outcome.Rounds.Count}/{status.Rounds} rounds in {outcome.Wall.TotalSeconds:F2} s (set-up {status.SetupTime.TotalSeconds:F2} s), {(seconds > 0 ? steps / seconds : 0):N0} agent-steps/s");
+        var degraded = RunJobs.Degraded(spec, outcome);
+        colour = degraded ? "yellow" : colour;
+        console.MarkupLine(CultureInfo.InvariantCulture, $"[{colour}]{(degraded ? "degraded" : status.State.ToString().ToLowerInvariant())}[/]: {outcome.Rounds.Count}/{status.Rounds} rounds in {outcome.Wall.TotalSeconds:F2} s (set-up {status.SetupTime.TotalSeconds:F2} s), {(seconds > 0 ? steps / seconds : 0):N0} agent-steps/s");
         if (status.Error is { } error)
         {
             console.MarkupLine($"[red]error:[/] {Markup.Escape(error)}");
@@ -170,6 +192,10 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
             if (_llm is { } llm)
             {
                 line += "\n" + Markup.Escape(LlmLine(llm.Total));
+                if (FailureWarning(llm) is { } warning)
+                {
+                    line += "\n[yellow]" + Markup.Escape(warning) + "[/]";
+                }
             }
 
             return _table.Columns.Count == 0 ? new Markup(line) : new Rows(_table, new Markup(line));

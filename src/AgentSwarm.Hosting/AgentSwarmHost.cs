@@ -98,34 +98,87 @@ public static class AgentSwarmHost
     }
 
     /// <summary>Stops a host within <paramref name="limit"/> and disposes it; a stop cut short is fine, the process ends anyway.</summary>
-    public static async ValueTask StopWithinAsync(IHost host, TimeSpan limit)
+    public static async ValueTask StopWithinAsync(IHost host, TimeSpan limit) => await TryStopWithinAsync(host, limit);
+
+    /// <summary>
+    /// Stops a host within <paramref name="limit"/> (and disposes it within a few seconds more), even when a part of
+    /// it ignores the token (a membership table whose Redis is gone retries its last write); false when it was cut short.
+    /// </summary>
+    public static async Task<bool> TryStopWithinAsync(IHost host, TimeSpan limit)
     {
+        var stopped = true;
         using var timeout = new CancellationTokenSource(limit);
         try
         {
-            await host.StopAsync(timeout.Token);
+            await host.StopAsync(timeout.Token).WaitAsync(limit + TimeSpan.FromSeconds(1));
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or TimeoutException)
         {
-            // Stopping was cut short.
+            stopped = false;
         }
 
-        host.Dispose();
+        try
+        {
+            await Task.Run(host.Dispose).WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (TimeoutException)
+        {
+            stopped = false;
+        }
+
+        return stopped;
     }
 
     public static void ConfigureLogging(ILoggingBuilder logging, LogLevel logLevel)
     {
         logging.ClearProviders();
         logging.SetMinimumLevel(logLevel);
-        logging.AddSimpleConsole(o =>
+        logging.AddConsole(o => o.FormatterName = OneLineConsoleFormatter.FormatterName);
+        logging.AddConsoleFormatter<OneLineConsoleFormatter, OneLineConsoleFormatterOptions>(o =>
         {
-            o.SingleLine = true;
             o.TimestampFormat = "HH:mm:ss ";
+
+            // Stack traces only with --verbose (which logs at Information and below).
+            o.Details = logLevel <= LogLevel.Information;
         });
 
         // Orleans warns about timer delays and GC stalls that a million-agent heap on two cores makes routine: by
         // default show its errors only; --verbose shows everything.
-        logging.AddFilter("Orleans", logLevel <= LogLevel.Information ? LogLevel.Warning : LogLevel.Error);
+        var orleansLevel = logLevel <= LogLevel.Information ? LogLevel.Warning : LogLevel.Error;
+        if (logLevel <= LogLevel.Information)
+        {
+            logging.AddFilter("Orleans", orleansLevel);
+        }
+        else
+        {
+            // A host that fails to start says why in one line of its own (the command's error); the runtime's entries
+            // for the same failure, one per layer it passed through, wait for --verbose. Once started, they all show.
+            var started = new StartupGate();
+            logging.Services.AddSingleton(started);
+            logging.Services.AddHostedService(services => services.GetRequiredService<StartupGate>().Watch(services.GetRequiredService<IHostApplicationLifetime>()));
+            logging.AddFilter("Orleans", level => level >= orleansLevel && started.Open);
+            logging.AddFilter("Microsoft.Extensions.Hosting", level => level >= logLevel && started.Open);
+            logging.AddFilter("Microsoft.AspNetCore", level => level >= logLevel && started.Open);
+        }
+
         logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
     }
+}
+
+/// <summary>Opens once the host has started: until then the runtime's own failure entries are held back (see ConfigureLogging).</summary>
+internal sealed class StartupGate : IHostedService
+{
+    private volatile bool _open;
+
+    public bool Open => _open;
+
+    public StartupGate Watch(IHostApplicationLifetime lifetime)
+    {
+        lifetime.ApplicationStarted.Register(() => _open = true);
+        return this;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

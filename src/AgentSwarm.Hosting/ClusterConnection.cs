@@ -92,7 +92,62 @@ public sealed class ClusterConnection : IAsyncDisposable
         return new ClusterConnection(host, address, effectiveClusterId);
     }
 
+    /// <summary>
+    /// Whether any gateway the cluster lists accepts a connection now. A client whose calls keep failing asks this to
+    /// tell a lost silo (the cluster recovers, another gateway answers) from a lost cluster (none answers).
+    /// </summary>
+    public async Task<bool> AnyGatewayAnswersAsync(CancellationToken cancellationToken)
+    {
+        IList<Uri> gateways;
+        try
+        {
+            using var listing = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            listing.CancelAfter(TimeSpan.FromSeconds(2));
+            gateways = await _host.Services.GetRequiredService<Orleans.Messaging.IGatewayListProvider>().GetGateways().WaitAsync(listing.Token);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Membership itself (Redis) does not answer: nothing can be followed either.
+            return false;
+        }
+
+        foreach (var gateway in gateways)
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            attempt.CancelAfter(TimeSpan.FromSeconds(1));
+            try
+            {
+                await socket.ConnectAsync(gateway.Host, gateway.Port, attempt.Token);
+                return true;
+            }
+            catch (Exception ex) when (ex is System.Net.Sockets.SocketException || ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // This gateway is gone; try the next.
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether an exception says the client lost its connection to the cluster (a silo or the gateway went).</summary>
+    public static bool IsConnectionLost(Exception exception) =>
+        exception is SiloUnavailableException or OrleansMessageRejectionException or ClusterLostException
+        || exception.GetType().Name is "ConnectionFailedException" or "ConnectionAbortedException"
+        || exception.InnerException is { } inner && IsConnectionLost(inner);
+
     public ValueTask DisposeAsync() => AgentSwarmHost.StopWithinAsync(_host, TimeSpan.FromSeconds(5));
+}
+
+/// <summary>
+/// A client following a run lost the whole cluster: no gateway answered for a while. The run itself lives on in the
+/// cluster's storage and goes on when a silo comes back.
+/// </summary>
+public sealed class ClusterLostException(string runId, TimeSpan silent) : Exception($"no silo of the cluster answered for {silent.TotalSeconds:0} s")
+{
+    public string RunId { get; } = runId;
+
+    public TimeSpan Silent { get; } = silent;
 }
 
 /// <summary>The cluster could not be reached: the message says where the client looked and what it heard.</summary>

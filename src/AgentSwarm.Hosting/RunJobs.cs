@@ -59,6 +59,13 @@ public static class RunJobs
             outcome = outcome with { Wall = outcome.Final.Elapsed > outcome.Wall ? outcome.Final.Elapsed : outcome.Wall };
         }
 
+        if (spec.Log is { WriteAfter: > 0, ReplayFrom: { } from, Directory: { } written } && string.Equals(from, written, StringComparison.Ordinal))
+        {
+            // A resume: rounds up to WriteAfter were answered from the log, so this pool never counted them; the
+            // run's totals are the log's calls of those rounds plus this process's.
+            outcome = outcome with { Llm = Inference.LlmStatsMath.Merge([LlmFromLog(RunLog.Open(from), spec.Log.WriteAfter), outcome.Llm]) };
+        }
+
         output.WriteSummary(runId, spec, outcome);
         await WriteResultFilesAsync(client, runId, spec, outcome, output.Directory);
         return outcome;
@@ -86,6 +93,51 @@ public static class RunJobs
         }
     }
 
+    /// <summary>
+    /// Whether a completed run is degraded: more of its LLM calls failed than its llm.max-failure-share allows, so a
+    /// script can tell a run whose agents mostly went unanswered from a good one.
+    /// </summary>
+    public static bool Degraded(RunSpec spec, RunOutcome outcome) =>
+        outcome.Final.State == SimulationState.Completed && FailureShare(outcome.Llm) is { } share && share > (spec.Policy.Llm?.MaxFailureShare ?? LlmSpec.DefaultMaxFailureShare);
+
+    /// <summary>The share of the run's LLM calls that failed (after retries), or null when it made none.</summary>
+    public static double? FailureShare(LlmRunStats? llm) =>
+        llm is { Total: { } total } && total.Completed + total.Failed > 0 ? (double)total.Failed / (total.Completed + total.Failed) : null;
+
+    /// <summary>The inference pool's counters as the log's recorded calls of rounds 1..<paramref name="until"/> give them.</summary>
+    public static LlmRunStats? LlmFromLog(RunLog log, int until)
+    {
+        var endpoints = new Dictionary<string, LlmStats>(StringComparer.Ordinal);
+        var total = Empty("total");
+        foreach (var (call, _) in log.LlmCalls(until))
+        {
+            var one = Empty(call.Endpoint ?? "cache") with
+            {
+                Requests = 1,
+                Completed = call.Outcome == (int)LlmOutcome.Ok ? 1 : 0,
+                Failed = call.Outcome == (int)LlmOutcome.Failed ? 1 : 0,
+                Retries = call.Retries,
+                CacheHits = call.Cached ? 1 : 0,
+                PromptTokens = call.Cached ? 0 : call.PromptTokens,
+                OutputTokens = call.Cached ? 0 : call.OutputTokens,
+            };
+            if (call.Outcome == (int)LlmOutcome.Ok)
+            {
+                one.LatencyBuckets[LatencyHistogram.BucketOf(call.LatencyMs)] = 1;
+            }
+
+            total = Inference.LlmStatsMath.Add(total, one with { Endpoint = "total" });
+            if (call.Endpoint is { } endpoint && !call.Cached)
+            {
+                endpoints[endpoint] = endpoints.TryGetValue(endpoint, out var known) ? Inference.LlmStatsMath.Add(known, one) : one;
+            }
+        }
+
+        return total.Requests == 0 ? null : new LlmRunStats("log", total, [.. endpoints.Values]);
+
+        static LlmStats Empty(string endpoint) => new(endpoint, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, false, new long[LatencyHistogram.Buckets], 0);
+    }
+
     /// <summary>Why a log cannot be resumed (its run completed), or null when it can.</summary>
     public static string? WhyNotResumable(RunLog log) =>
         log.End is { State: nameof(SimulationState.Completed) } end
@@ -108,7 +160,15 @@ public static class RunJobs
 
         var spec = RecordedRounds.Spec(log, serializer);
         var resumeAfter = log.LastCompleteRound;
+
+        // The rounds kept must be this run's, whole and as the manifest hashed them: a stream copied in from another
+        // log, or one cut short, would otherwise be appended to and leave a log that fails verification.
+        if (log.SelfCheck(resumeAfter) is { Count: > 0 } problems)
+        {
+            throw new LogFormatException($"the log in '{log.Directory}' does not match its manifest, so it cannot be resumed: {string.Join("; ", problems.Take(3))}{(problems.Count > 3 ? $" (and {problems.Count - 3} more)" : string.Empty)}");
+        }
+
         log.TruncateAfter(resumeAfter);
-        return spec with { Log = new RunLogSpec(log.Directory, resumeAfter, log.Directory, resumeAfter, log.Header.SnapshotEvery) };
+        return spec with { Log = new RunLogSpec(log.Directory, resumeAfter, log.Directory, resumeAfter, log.Header.SnapshotEvery, LogId: log.Header.RunId) };
     }
 }

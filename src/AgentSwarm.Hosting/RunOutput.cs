@@ -45,6 +45,17 @@ public sealed class RunOutput : IDisposable
     /// <summary>Whether the round files have been (re)written by this output.</summary>
     public bool Opened => _jsonl is not null;
 
+    /// <summary>
+    /// The file in a run's folder that the process writing the folder holds locked (an advisory lock, released when
+    /// the process goes): a `run` writing its results, a console following a run. Claiming it is how a writer takes
+    /// the folder, atomically: a second writer is refused instead of interleaving its files with the first's.
+    /// </summary>
+    public const string LockFile = ".follower";
+
+    /// <summary>Whether an exception says the file system is full (ENOSPC, or EDQUOT for a quota).</summary>
+    public static bool IsDiskFull(Exception? exception) =>
+        exception is IOException { HResult: 28 or 122 } || exception?.InnerException is { } inner && IsDiskFull(inner);
+
     /// <summary>Whether a folder already has a run's files, which a new run must not overwrite.</summary>
     public static bool HoldsARun(string directory) =>
         new[] { "summary.json", "rounds.jsonl", "rounds.csv" }.Any(f => File.Exists(Path.Combine(directory, f)));
@@ -75,8 +86,18 @@ public sealed class RunOutput : IDisposable
         var summary = RunSummary.From(runId, spec, outcome);
         var path = Path.Combine(Directory, "summary.json");
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(summary, JsonFile));
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(temporary, JsonSerializer.Serialize(summary, JsonFile));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            // A full disk: no half-written summary is left, and no summary.json rather than a wrong one.
+            File.Delete(temporary);
+            throw;
+        }
+
         return summary;
     }
 
@@ -146,7 +167,7 @@ public sealed record RunSummary(
         return new RunSummary(
             runId,
             spec.Scenario,
-            outcome.Final.State.ToString().ToLowerInvariant(),
+            RunJobs.Degraded(spec, outcome) ? "degraded" : outcome.Final.State.ToString().ToLowerInvariant(),
             outcome.Final.Error,
             spec.Seed,
             spec.Agents,

@@ -25,6 +25,19 @@ public sealed class SimulationDriver(IClusterClient client)
     /// <summary>How long polls may keep failing (the gateway's or the controller's silo lost) before the client gives up. Default: 2 min.</summary>
     public TimeSpan Patience { get; init; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long one poll may take before it counts as failed (a call to a gone silo can wait its whole response timeout). Default: 5 s.</summary>
+    public TimeSpan PollTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Asked once polls have failed for <see cref="LostAfter"/>: whether any silo of the cluster still answers. When it
+    /// says no, following ends with <see cref="ClusterLostException"/> (the run lives on in the cluster's storage)
+    /// instead of waiting out <see cref="Patience"/>. Null: never asked (an embedded silo).
+    /// </summary>
+    public Func<CancellationToken, Task<bool>>? ClusterAnswers { get; init; }
+
+    /// <summary>How long polls fail before <see cref="ClusterAnswers"/> is asked. Default: 3 s.</summary>
+    public TimeSpan LostAfter { get; init; } = TimeSpan.FromSeconds(3);
+
     public async Task<RunOutcome> RunAsync(
         string runId,
         RunSpec spec,
@@ -54,11 +67,32 @@ public sealed class SimulationDriver(IClusterClient client)
         var rounds = new List<RoundResult>();
         var cancelSent = false;
         var failing = Stopwatch.StartNew();
+        Task<RunOutcome?>? pending = null;
         while (true)
         {
             try
             {
-                var outcome = await PollAsync();
+                RunOutcome? outcome;
+                if (ClusterAnswers is null)
+                {
+                    outcome = await PollAsync();
+                }
+                else
+                {
+                    // A poll that outlives its timeout is waited for again next time, never run twice at once.
+                    pending ??= PollAsync();
+                    try
+                    {
+                        outcome = await pending.WaitAsync(PollTimeout, CancellationToken.None);
+                        pending = null;
+                    }
+                    catch (Exception ex) when (ex is not TimeoutException)
+                    {
+                        pending = null;
+                        throw;
+                    }
+                }
+
                 if (outcome is not null)
                 {
                     return outcome;
@@ -68,7 +102,12 @@ public sealed class SimulationDriver(IClusterClient client)
             }
             catch (Exception ex) when (IsTransient(ex) && failing.Elapsed < Patience)
             {
-                // A silo went (this client's gateway, or the controller's): the cluster recovers; ask again shortly.
+                // A silo went (this client's gateway, or the controller's): the cluster recovers; ask again shortly,
+                // unless no silo of it answers at all.
+                if (ClusterAnswers is { } answers && failing.Elapsed >= LostAfter && !await answers(CancellationToken.None))
+                {
+                    throw new ClusterLostException(runId, failing.Elapsed);
+                }
             }
 
             try

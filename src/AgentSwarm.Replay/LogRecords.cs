@@ -13,6 +13,7 @@ namespace AgentSwarm.Replay;
 [Union(4, typeof(TextRecord))]
 [Union(5, typeof(SnapshotRecord))]
 [Union(6, typeof(RunEndRecord))]
+[Union(7, typeof(StreamOwnerRecord))]
 public abstract class LogRecord
 {
     /// <summary>The round the record belongs to (0 for the header and the prompt table).</summary>
@@ -145,4 +146,17 @@ public sealed class RunEndRecord : LogRecord
 
     [IgnoreMember]
     public override int RecordRound => RoundsCompleted;
+}
+
+/// <summary>
+/// A partition stream's first record: the run whose log it belongs to (the manifest header's run id), so a stream
+/// copied in from another run's log is refused instead of read as this run's.
+/// </summary>
+[MessagePackObject]
+public sealed class StreamOwnerRecord : LogRecord
+{
+    [Key(0)] public string RunId { get; set; } = string.Empty;
+
+    [IgnoreMember]
+    public override int RecordRound => 0;
 }

@@ -127,6 +127,36 @@ public sealed record StreamEnd(string Path, long WholeLength, long FileLength, i
 /// <summary>Reads one stream file frame by frame, checking its header, every checksum, and every record.</summary>
 public static class LogStreamReader
 {
+    /// <summary>
+    /// The offset of the file's last whole frame, found by stepping over frame headers without reading what they hold
+    /// (cheap on a file of gigabytes), or null when it has none. A frame cut short at the end is not whole.
+    /// </summary>
+    public static long? LastFrame(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096);
+        CheckHeader(file, path);
+        long offset = LogFormat.HeaderLength;
+        long? last = null;
+        Span<byte> header = stackalloc byte[LogFormat.FrameHeaderLength];
+        while (true)
+        {
+            file.Seek(offset, SeekOrigin.Begin);
+            if (file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false) < header.Length)
+            {
+                return last;
+            }
+
+            var storedLength = BinaryPrimitives.ReadInt32LittleEndian(header);
+            if (storedLength < 0 || offset + LogFormat.FrameHeaderLength + storedLength > file.Length)
+            {
+                return last;
+            }
+
+            last = offset;
+            offset += LogFormat.FrameHeaderLength + storedLength;
+        }
+    }
+
     public static void CheckHeader(Stream file, string path)
     {
         Span<byte> header = stackalloc byte[LogFormat.HeaderLength];
@@ -159,11 +189,13 @@ public static class LogStreamReader
     /// enumeration quietly; <paramref name="end"/> then says where the whole frames end. A checksum that does not
     /// match, or a record that does not decode, throws with the file, the byte offset and the last round read.
     /// </summary>
-    public static IEnumerable<LogRecord> Records(string path, StreamEndBox? end = null)
+    /// <param name="from">Where to start: a frame's offset (<see cref="LastFrame"/>), by default the first frame's.</param>
+    public static IEnumerable<LogRecord> Records(string path, StreamEndBox? end = null, long from = LogFormat.HeaderLength)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16);
         CheckHeader(file, path);
-        long offset = LogFormat.HeaderLength;
+        file.Seek(from, SeekOrigin.Begin);
+        long offset = from;
         var frames = 0;
         var lastRound = 0;
         var header = new byte[LogFormat.FrameHeaderLength];

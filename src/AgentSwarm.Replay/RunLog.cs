@@ -129,19 +129,52 @@ public sealed class RunLog
     /// <summary>First agent of every partition, plus the agent count last (as the controller cut them; the header keeps them).</summary>
     public int[] Bounds() => Header.Bounds;
 
-    /// <summary>Partition records of complete rounds (up to <paramref name="until"/>), partition by partition.</summary>
-    public IEnumerable<PartitionRoundRecord> PartitionRounds(int until = int.MaxValue, int? partition = null)
+    /// <summary>
+    /// Partition records of complete rounds (up to <paramref name="until"/>), partition by partition. Every reader goes
+    /// through here, so here the log must be whole: a partition stream that is missing, belongs to another run, or
+    /// stops before the last complete round the manifest names throws <see cref="LogFormatException"/> saying which
+    /// (a report from such a log would quietly lack rows).
+    /// </summary>
+    public IEnumerable<PartitionRoundRecord> PartitionRounds(int until = int.MaxValue, int? partition = null) =>
+        PartitionRounds(until, partition, whole: true);
+
+    private IEnumerable<PartitionRoundRecord> PartitionRounds(int until, int? partition, bool whole)
     {
         var last = Math.Min(until, LastCompleteRound);
-        var files = partition is { } p ? [Path.Combine(Directory, LogFormat.PartitionFile(p))] : PartitionFiles();
-        foreach (var file in files)
+        var partitions = partition is { } p ? [p] : Enumerable.Range(0, Header.Partitions);
+        foreach (var index in partitions)
         {
+            var file = Path.Combine(Directory, LogFormat.PartitionFile(index));
+            if (!File.Exists(file))
+            {
+                if (whole && last > 0)
+                {
+                    throw new LogFormatException($"{file}: missing: the manifest has {last} complete round(s) of {Header.Partitions} partitions, and this partition's stream is gone ('agentswarm replay --verify' lists what the log lacks)");
+                }
+
+                continue;
+            }
+
+            var seen = 0;
+            var first = true;
             foreach (var record in LogStreamReader.Records(file))
             {
+                if (first && record is StreamOwnerRecord owner && owner.RunId != Header.RunId)
+                {
+                    throw new LogFormatException($"{file}: belongs to run '{owner.RunId}', not to this log's run '{Header.RunId}': a stream copied in from another log");
+                }
+
+                first = false;
                 if (record is PartitionRoundRecord r && r.Round <= last)
                 {
+                    seen = Math.Max(seen, r.Round);
                     yield return r;
                 }
+            }
+
+            if (whole && seen < last)
+            {
+                throw new LogFormatException($"{file}: cut short: it stops {(seen == 0 ? "before round 1" : $"in round {seen}")}, but the manifest has {last} complete round(s); this log is damaged ('agentswarm replay --verify' lists what it lacks)");
             }
         }
     }
@@ -203,7 +236,7 @@ public sealed class RunLog
         var problems = new List<string>();
         var sums = new Dictionary<int, ulong>();
         var seen = new Dictionary<int, int>();
-        foreach (var record in PartitionRounds(until))
+        foreach (var record in Checked(PartitionRounds(until, null, whole: false), problems))
         {
             ulong hash = 0;
             for (var i = 0; i < record.Numbers.Length; i++)
@@ -243,6 +276,71 @@ public sealed class RunLog
     }
 
     /// <summary>
+    /// What makes the log less than whole, cheaply (each partition stream's first and last frame only): a stream that
+    /// is missing, belongs to another run, or stops before the manifest's last complete round. Empty when whole.
+    /// </summary>
+    public List<string> Completeness()
+    {
+        var problems = new List<string>();
+        var last = LastCompleteRound;
+        for (var p = 0; p < Header.Partitions && last > 0; p++)
+        {
+            var file = Path.Combine(Directory, LogFormat.PartitionFile(p));
+            try
+            {
+                if (!File.Exists(file))
+                {
+                    problems.Add($"{LogFormat.PartitionFile(p)} is missing (the manifest has {last} complete rounds of {Header.Partitions} partitions)");
+                    continue;
+                }
+
+                if (LogStreamReader.Records(file).FirstOrDefault() is StreamOwnerRecord owner && owner.RunId != Header.RunId)
+                {
+                    problems.Add($"{LogFormat.PartitionFile(p)} belongs to run '{owner.RunId}', not to this log's run '{Header.RunId}'");
+                    continue;
+                }
+
+                var seen = LogStreamReader.LastFrame(file) is { } frame
+                    ? LogStreamReader.Records(file, from: frame).Select(r => r.RecordRound).DefaultIfEmpty(0).Max()
+                    : 0;
+                if (seen < last)
+                {
+                    problems.Add($"{LogFormat.PartitionFile(p)} stops {(seen == 0 ? "before round 1" : $"in round {seen}")}, but the manifest has {last} complete rounds");
+                }
+            }
+            catch (LogFormatException ex)
+            {
+                problems.Add(ex.Message);
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>The records, until one fails to read: then its problem is added and the enumeration ends.</summary>
+    private static IEnumerable<T> Checked<T>(IEnumerable<T> records, List<string> problems)
+    {
+        using var e = records.GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!e.MoveNext())
+                {
+                    yield break;
+                }
+            }
+            catch (LogFormatException ex)
+            {
+                problems.Add(ex.Message);
+                yield break;
+            }
+
+            yield return e.Current;
+        }
+    }
+
+    /// <summary>
     /// Cuts the log back to its last complete round (or <paramref name="round"/>), for a resume: every stream keeps
     /// only its records of rounds up to it (and its prompt table), a cut-off frame is dropped, and the manifest loses
     /// its end record. Each file is rewritten beside itself and then renamed over it.
@@ -258,31 +356,41 @@ public sealed class RunLog
     /// <summary>Cuts one stream back to its records of rounds up to <paramref name="round"/>; a torn last frame goes too.</summary>
     public static void TruncateFile(string file, int round)
     {
+        var temporary = file + ".tmp";
+        File.Delete(temporary);
+        try
         {
-            var kept = new List<LogRecord>();
-            var temporary = file + ".tmp";
+            CopyUpTo(file, temporary, round);
+        }
+        catch
+        {
+            // A refused cut (the disk filled, a damaged frame) leaves the stream as it was and nothing beside it.
             File.Delete(temporary);
-            using (var writer = LogStreamWriter.Open(temporary))
+            throw;
+        }
+
+        File.Move(temporary, file, overwrite: true);
+    }
+
+    private static void CopyUpTo(string file, string temporary, int round)
+    {
+        var kept = new List<LogRecord>();
+        using var writer = LogStreamWriter.Open(temporary);
+        foreach (var record in LogStreamReader.Records(file))
+        {
+            if (record is RunEndRecord || record.RecordRound > round)
             {
-                foreach (var record in LogStreamReader.Records(file))
-                {
-                    if (record is RunEndRecord || record.RecordRound > round)
-                    {
-                        continue;
-                    }
-
-                    kept.Add(record);
-                    if (kept.Count >= 4096 || record is PartitionRoundRecord or RoundEndRecord or RunHeaderRecord)
-                    {
-                        writer.WriteFrame(kept);
-                        kept.Clear();
-                    }
-                }
-
-                writer.WriteFrame(kept);
+                continue;
             }
 
-            File.Move(temporary, file, overwrite: true);
+            kept.Add(record);
+            if (kept.Count >= 4096 || record is PartitionRoundRecord or RoundEndRecord or RunHeaderRecord)
+            {
+                writer.WriteFrame(kept);
+                kept.Clear();
+            }
         }
+
+        writer.WriteFrame(kept);
     }
 }

@@ -170,7 +170,7 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
 
     public void LlmCall(string runId, RunLogSpec log, int agent, int round, int sequence, LlmRequest request, LlmResponse response)
     {
-        var writers = _runs.GetOrAdd(runId, _ => new RunWriters(log.Directory!));
+        var writers = _runs.GetOrAdd(runId, _ => new RunWriters(log.Directory!, log.LogId ?? runId));
         writers.AddLlm(agent, round, sequence, request, response);
     }
 
@@ -241,10 +241,10 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
         return calls;
     }
 
-    private RunWriters Writers(string runId, RunSpec spec) => _runs.GetOrAdd(runId, _ => new RunWriters(spec.Log!.Directory!));
+    private RunWriters Writers(string runId, RunSpec spec) => _runs.GetOrAdd(runId, _ => new RunWriters(spec.Log!.Directory!, spec.Log.LogId ?? runId));
 
     /// <summary>The open streams of one run on this silo.</summary>
-    private sealed class RunWriters(string directory) : IDisposable
+    private sealed class RunWriters(string directory, string logId) : IDisposable
     {
         private readonly ConcurrentDictionary<int, LogStreamWriter> _partitions = new();
         private readonly Lock _llmLock = new();
@@ -304,7 +304,13 @@ public sealed class RunLogRecorder(Serializer serializer) : IRunRecorder, IDispo
         public LogStreamWriter Partition(int partition) => _partitions.GetOrAdd(partition, p =>
         {
             Directory.CreateDirectory(directory);
-            return LogStreamWriter.Open(Path.Combine(directory, LogFormat.PartitionFile(p)));
+            var stream = LogStreamWriter.Open(Path.Combine(directory, LogFormat.PartitionFile(p)));
+            if (stream.Length == LogFormat.HeaderLength)
+            {
+                stream.WriteFrame([new StreamOwnerRecord { RunId = logId }]);
+            }
+
+            return stream;
         });
 
         public void AddLlm(int agent, int round, int sequence, LlmRequest request, LlmResponse response)

@@ -271,15 +271,14 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
     /// The file in a run's folder that the console following the run holds locked (an advisory lock, released when the
     /// process goes), so two consoles on one runs folder never follow, resume or delete the same run at once.
     /// </summary>
-    internal const string FollowerLock = ".follower";
+    internal const string FollowerLock = RunOutput.LockFile;
 
     /// <summary>The folder's follower lock, or null when another console holds it.</summary>
     private static FileStream? TryLockFollower(string directory)
     {
         try
         {
-            Directory.CreateDirectory(directory);
-            return new FileStream(Path.Combine(directory, FollowerLock), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            return RunFolderClaim.TryLock(directory);
         }
         catch (IOException)
         {
@@ -743,9 +742,30 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
                 return null;
             }
 
-            // A run whose follower stopped before its end (the console was closed): what its files hold.
+            // A run whose follower stopped before its end (the console was closed or killed): what its files hold,
+            // and what its log's header says the run was (scenario, agents, rounds, policy, start).
             var rounds = Rounds(id).Count;
-            return new RunEntry(id, "?", "stopped", 0, 0, rounds, 0, 0, 0, 0, Directory.GetCreationTimeUtc(directory), false, hasLog, hasLog, null, null, "the console stopped following this run before it ended", null);
+            var header = StoppedRunHeader(id);
+            var done = Math.Max(rounds, header?.Rounds ?? 0);
+            return new RunEntry(
+                id,
+                header?.Header.Scenario ?? "?",
+                "stopped",
+                header?.Header.Agents ?? 0,
+                header?.Header.Rounds ?? 0,
+                done,
+                0,
+                0,
+                0,
+                0,
+                header is { } h ? DateTime.SpecifyKind(h.Header.CreatedUtc, DateTimeKind.Utc) : Directory.GetCreationTimeUtc(directory),
+                false,
+                hasLog,
+                hasLog && (header is null || done < header.Value.Header.Rounds),
+                header?.Header.Policy,
+                null,
+                "the console stopped following this run before it ended",
+                null);
         }
 
         var state = summary["state"]?.GetValue<string>() ?? "unknown";
@@ -776,6 +796,19 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             null,
             _gone.TryGetValue(id, out var gone) && state == "stopped" ? gone : summary["error"]?.GetValue<string>(),
             llm);
+    }
+
+    /// <summary>The header and complete rounds of a stopped run's log, or null when it has no readable one.</summary>
+    private (RunHeaderRecord Header, int Rounds)? StoppedRunHeader(string id)
+    {
+        try
+        {
+            return OpenLog(id) is { } log ? (log.Header, log.LastCompleteRound) : null;
+        }
+        catch (ConsoleProblem)
+        {
+            return null;
+        }
     }
 
     private JsonNode? ReadSummary(string id)

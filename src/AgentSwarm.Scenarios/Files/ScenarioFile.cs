@@ -1,3 +1,4 @@
+using System.Globalization;
 using AgentSwarm.Abstractions;
 using AgentSwarm.Scenarios.AgentsNet;
 using AgentSwarm.Engine.Topology;
@@ -17,7 +18,8 @@ public sealed record RunOverrides(
     TimeSpan? Latency = null,
     int? Concurrency = null,
     IReadOnlyList<string>? Llm = null,
-    string? Hosting = null);
+    string? Hosting = null,
+    double? MaxFailureShare = null);
 
 /// <summary>
 /// Reads a scenario file (YAML, plain data) into a validated <see cref="RunSpec"/>. Every mistake becomes a
@@ -53,6 +55,11 @@ public static class ScenarioFile
 
     public static RunSpec Load(string path, RunOverrides? overrides = null)
     {
+        if (Directory.Exists(path))
+        {
+            throw new ScenarioFileException(path, 0, 0, string.Empty, "is a folder: give the scenario's .yaml file");
+        }
+
         if (!File.Exists(path))
         {
             throw new ScenarioFileException(path, 0, 0, string.Empty, "file not found");
@@ -153,6 +160,11 @@ public static class ScenarioFile
             policy = policy with { Llm = (policy.Llm ?? new LlmSpec([])) with { Endpoints = [.. endpoints] } };
         }
 
+        if (overrides.MaxFailureShare is { } maxFailureShare)
+        {
+            policy = policy with { Llm = (policy.Llm ?? new LlmSpec([])) with { MaxFailureShare = MaxFailureShare(maxFailureShare, () => new ScenarioFileException(file, 0, 0, "--max-failure-share", string.Empty)) } };
+        }
+
         if (policy.Name == PolicyNames.Llm && (policy.Llm is null || policy.Llm.Endpoints.Length == 0))
         {
             throw new ScenarioFileException(file, 0, 0, "--llm", "the llm policy needs at least one endpoint: give --llm KIND=ADDRESS (for example --llm simulated=h100-llama3-8b) or llm.endpoints in the file");
@@ -174,7 +186,7 @@ public static class ScenarioFile
     private static YamlSection ReadRoot(string text, string file, IReadOnlyList<string>? pathRoots)
     {
         var stream = new YamlStream();
-        var parser = new Parser(new StringReader(text));
+        var parser = new BoundedYamlParser(new Parser(new StringReader(text)), file);
         try
         {
             stream.Load(parser);
@@ -190,11 +202,11 @@ public static class ScenarioFile
 
             throw new ScenarioFileException(file, (int)ex.Start.Line, (int)ex.Start.Column, string.Empty, $"not valid YAML: {reason}");
         }
-        catch (InvalidOperationException ex)
+        catch (InvalidOperationException)
         {
             // YamlDotNet's scanner throws this for some unterminated constructs; the last event it read marks the spot.
             var mark = parser.Current?.End ?? Mark.Empty;
-            throw new ScenarioFileException(file, (int)mark.Line, (int)mark.Column, string.Empty, $"not valid YAML: {ex.Message}");
+            throw new ScenarioFileException(file, (int)mark.Line, (int)mark.Column, string.Empty, "not valid YAML: a flow sequence or mapping ([...] or {...}) is not closed, or a quoted string does not end, after this point");
         }
 
         if (stream.Documents.Count == 0)
@@ -242,7 +254,7 @@ public static class ScenarioFile
             return null;
         }
 
-        section.RejectUnknown(["endpoints", "temperature", "max-tokens", "attempts", "timeout", "routing", "cache"]);
+        section.RejectUnknown(["endpoints", "temperature", "max-tokens", "attempts", "timeout", "routing", "cache", "max-failure-share"]);
         var endpoints = section.Strings("endpoints", []);
         foreach (var endpoint in endpoints)
         {
@@ -262,7 +274,20 @@ public static class ScenarioFile
             section.Int("attempts", 3, 1, 100),
             section.Duration("timeout", TimeSpan.FromMinutes(2)),
             section.Choice("routing", LlmRouting.Affinity, RoutingChoices),
-            section.Bool("cache", true));
+            section.Bool("cache", true),
+            MaxFailureShare(section.Double("max-failure-share", LlmSpec.DefaultMaxFailureShare), () => section.Error("max-failure-share", string.Empty)));
+    }
+
+    /// <summary>A failure share must be in [0, 1]; the error lands where <paramref name="where"/> points.</summary>
+    private static double MaxFailureShare(double share, Func<ScenarioFileException> where)
+    {
+        if (share is >= 0 and <= 1)
+        {
+            return share;
+        }
+
+        var place = where();
+        throw new ScenarioFileException(place.File, place.Line, place.Column, place.Field, $"must be in [0, 1], a share of the run's LLM calls (got {share.ToString(CultureInfo.InvariantCulture)})");
     }
 
     /// <summary>Refuses an endpoint address the pool could not use, with the parser's reason at the given place.</summary>

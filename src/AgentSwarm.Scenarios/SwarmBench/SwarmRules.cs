@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace AgentSwarm.Scenarios.SwarmBench;
 
 /// <summary>
@@ -54,6 +56,11 @@ public static class SwarmRules
             return $"swarmbench: the grid must be at least 6 x 6 (got {height} x {width})";
         }
 
+        if ((long)height * width > MaxCells)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"swarmbench: a {height:N0} x {width:N0} grid has more than the {MaxCells:N0} cells one run can hold (4,000 x 4,000; at the paper's density that is {MaxAgents:N0} agents){(agents > MaxAgents ? $": {agents:N0} agents are too many, give at most {MaxAgents:N0}" : ": give a smaller grid")}");
+        }
+
         if (task == SwarmTask.Pursuit && (height < 7 || width < 7))
         {
             return $"swarmbench: pursuit needs a grid of at least 7 x 7 (got {height} x {width})";
@@ -69,6 +76,16 @@ public static class SwarmRules
             ? $"swarmbench: {agents} agents do not fit a {height} x {width} {task.Name()} map (room for {capacity}); give a larger grid"
             : null;
     }
+
+    /// <summary>
+    /// Most cells a map may have: the world's arrays, each agent's view and the trace grow with it, and a 10,000 x
+    /// 10,000 map (10M agents at the paper's density) runs out of memory on a 24 GiB machine (1M agents on 3,163 x
+    /// 3,163 take 1.4 GB).
+    /// </summary>
+    public const long MaxCells = 16_000_000;
+
+    /// <summary>The most agents the paper's density fits in <see cref="MaxCells"/>.</summary>
+    public const int MaxAgents = 1_600_000;
 
     /// <summary>The grid side that keeps the paper's density (10 agents on 10 x 10) for a swarm: 10 x sqrt(agents / 10), at least 10.</summary>
     public static int SideFor(int agents) => Math.Max(10, (int)Math.Ceiling(10 * Math.Sqrt(agents / 10.0)));
