@@ -19,7 +19,7 @@ internal static class AgentSwarmCommand
         {
             foreach (var problem in parse.Errors)
             {
-                await error.WriteLineAsync($"error: {problem.Message}");
+                await error.WriteLineAsync($"error: {Hosting.UserText.Plain(problem.Message)}");
             }
 
             await error.WriteLineAsync("Run 'agentswarm --help' for usage.");
@@ -60,7 +60,7 @@ internal static class AgentSwarmCommand
         _ when Hosting.RunOutput.IsDiskFull(exception) => $"the disk is full: {exception.Message}",
         _ when Hosting.ClusterConnection.IsConnectionLost(exception) => $"lost the connection to the cluster: {exception.Message}",
         AggregateException { InnerExceptions.Count: 1 } aggregate => Problem(aggregate.InnerExceptions[0]),
-        _ => exception.Message,
+        _ => Hosting.UserText.Plain(exception.Message),
     };
 
     public static RootCommand Build(TextWriter output, TextWriter error)

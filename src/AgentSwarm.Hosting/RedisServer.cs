@@ -28,7 +28,7 @@ public sealed class RedisServer : IAsyncDisposable
     public static async Task<RedisServer> StartAsync()
     {
         var executable = FindExecutable("redis-server")
-            ?? throw new InvalidOperationException("redis-server is not installed: run .ci/run, or apt-get install -y redis-server");
+            ?? throw new InvalidOperationException("redis-server is not installed: run tools/test (the README's test command installs it), or apt-get install -y redis-server");
         var port = FreePort();
         var start = new ProcessStartInfo(executable)
         {

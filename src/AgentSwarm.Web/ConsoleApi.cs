@@ -310,7 +310,9 @@ public static partial class ConsoleApi
         }
         catch (BadHttpRequestException bad) when (!context.Response.HasStarted)
         {
-            var message = bad.InnerException is JsonException json ? $"the request body is not the JSON expected: {json.Message}" : bad.Message;
+            var message = bad.InnerException is JsonException json
+                ? $"the request body is not the JSON expected: {UserText.Plain(json.Message)}"
+                : $"{context.Request.Method} {context.Request.Path} takes a JSON object in its body ({(bad.Message.Contains("was not provided", StringComparison.Ordinal) ? "none was sent" : UserText.Plain(bad.Message))})";
             await Results.Json(new { error = message }, RunBoard.Json, statusCode: bad.StatusCode).ExecuteAsync(context);
         }
         catch (Exception ex) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested && context.Request.Path.StartsWithSegments("/api"))

@@ -1,3 +1,4 @@
+using AgentSwarm.Hosting;
 using Microsoft.Extensions.Configuration;
 
 namespace AgentSwarm.Web;
@@ -28,7 +29,7 @@ public sealed class ConsoleOptions
         }
         catch (InvalidOperationException ex)
         {
-            throw new ConsoleProblem(400, $"configuration: {ex.Message}");
+            throw new ConsoleProblem(400, $"configuration: {UserText.Plain(ex.Message)}");
         }
 
         if (options.MaxScenarioBytes <= 0)

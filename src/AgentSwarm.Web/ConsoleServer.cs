@@ -78,6 +78,12 @@ public sealed class ConsoleServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = silo.ContentRoot ?? Environment.CurrentDirectory, Args = [NoConfigurationReload] });
         AgentSwarmHost.ConfigureSilo(builder, silo, defaults);
         var options = settings(builder.Configuration);
+        if (!Directory.Exists(options.Scenarios) && builder.Configuration[ConsoleOptions.Key(nameof(ConsoleOptions.Scenarios))] is not null)
+        {
+            // A folder given that is not there is a typo; the default's absence only means an empty list.
+            throw new ConsoleProblem(400, $"--scenarios: '{Path.GetFullPath(options.Scenarios)}' is not a folder (give the folder of scenario files the console lists)");
+        }
+
         if (ConsoleAccess.Problem(options.Urls) is { } problem)
         {
             throw new ConsoleProblem(400, $"--urls: {problem}");

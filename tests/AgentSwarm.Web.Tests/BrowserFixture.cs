@@ -4,7 +4,7 @@ namespace AgentSwarm.Web.Tests;
 
 /// <summary>
 /// Debian's Chromium driven by Playwright (browsers cannot be downloaded here, so it is launched from its path). A
-/// machine without it fails these tests with the command that installs it; .ci/run installs it.
+/// machine without it fails these tests with the command that installs it; tools/test installs it.
 /// </summary>
 public sealed class BrowserFixture : IAsyncLifetime
 {
@@ -23,7 +23,7 @@ public sealed class BrowserFixture : IAsyncLifetime
     {
         if (!File.Exists(ChromiumPath))
         {
-            throw new InvalidOperationException($"Chromium is not installed at {ChromiumPath}: the browser tests need it (apt-get install -y chromium; .ci/run installs it)");
+            throw new InvalidOperationException($"Chromium is not installed at {ChromiumPath}: the browser tests need it (apt-get install -y chromium; tools/test, the README's test command, installs it)");
         }
 
         Directory.CreateDirectory(Screenshots);

@@ -47,11 +47,11 @@ public sealed class AzuriteServer : IAsyncDisposable
         if (!File.Exists(script))
         {
             throw new InvalidOperationException(
-                $"Azurite is not installed ({script} is missing): run .ci/run, or npm ci --prefix tools/azurite in {root}");
+                $"Azurite is not installed ({script} is missing): run tools/test (the README's test command installs it), or npm ci --prefix tools/azurite in {root}");
         }
 
         var node = RedisServer.FindExecutable("node")
-            ?? throw new InvalidOperationException("node is not installed (Azurite runs on it): run .ci/run, or apt-get install -y nodejs npm");
+            ?? throw new InvalidOperationException("node is not installed (Azurite runs on it): run tools/test (the README's test command installs it), or apt-get install -y nodejs npm");
         var port = RedisServer.FreePort();
         var location = Directory.CreateTempSubdirectory("agentswarm-azurite-").FullName;
         var start = new ProcessStartInfo(node)
