@@ -115,6 +115,9 @@ internal sealed class SiloProcesses : IAsyncDisposable
         await _silos[i]!.WaitForExitAsync(bound.Token);
     }
 
+    /// <summary>Silo <paramref name="i"/>'s exit code, once it has exited.</summary>
+    public int ExitCode(int i) => _silos[i]!.ExitCode;
+
     /// <summary>kill -9: no goodbye to the cluster.</summary>
     public void Kill(int i)
     {

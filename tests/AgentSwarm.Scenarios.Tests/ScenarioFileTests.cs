@@ -167,4 +167,54 @@ public sealed class ScenarioFileTests
         Assert.Contains("agent 9", error.Message);
         Directory.Delete(folder, recursive: true);
     }
+
+    /// <summary>"Billion laughs": ten levels of ten aliases each, a few hundred bytes that expand to 10^10 nodes.</summary>
+    private static string Laughs()
+    {
+        var lines = new List<string> { "scenario: guess-two-thirds", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]" };
+        for (var i = 1; i < 10; i++)
+        {
+            lines.Add($"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]");
+        }
+
+        return string.Join('\n', lines) + "\n";
+    }
+
+    [Fact]
+    public async Task AFileWhoseAliasesExpandToBillionsOfNodesIsRefusedBeforeAnythingWalksThem()
+    {
+        var yaml = Laughs();
+        Assert.True(yaml.Length < 800, "the attack is a small file");
+
+        // Unbounded, this ran for minutes at full CPU; refused, it takes milliseconds (the bound is generous).
+        var error = await Task.Run(() => Fails(yaml)).WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Contains("too large to read", error.Message);
+        Assert.Contains("expands to more than", error.Message);
+        Assert.True(error.Line > 1, "the error points at the alias that crossed the bound");
+    }
+
+    [Fact]
+    public void AFileNestedDeeperThanAnyScenarioIsRefusedAtTheLevelThatCrossesTheBound()
+    {
+        var yaml = "scenario: guess-two-thirds\ndeep: " + new string('[', 10_000) + new string(']', 10_000) + "\n";
+        var error = Fails(yaml);
+        Assert.Contains("nests deeper than 64 levels", error.Message);
+        Assert.Equal(2, error.Line);
+    }
+
+    [Fact]
+    public void AnAliasOfAPlainValueStillReads()
+    {
+        var spec = ScenarioFile.Parse("scenario: guess-two-thirds\nagents: &n 40\nrounds: *n\n", File);
+        Assert.Equal(40, spec.Agents);
+        Assert.Equal(40, spec.Rounds);
+    }
+
+    [Fact]
+    public void AnUnclosedFlowSequenceIsSaidInWordsNotAnInternalState()
+    {
+        var error = Fails("scenario: guess-two-thirds\nagents: [10, 20\n");
+        Assert.Contains("not valid YAML", error.Message);
+        Assert.DoesNotContain("current state of the object", error.Message);
+    }
 }

@@ -388,4 +388,69 @@ public sealed class ApiTests(ConsoleFixture console)
 
         throw new InvalidOperationException($"run {id} ended before round {round}");
     }
+
+    [Fact]
+    public async Task ARunWhoseConsoleWasKilledIsListedWithTheScenarioAndAgentsItsLogHeaderGives()
+    {
+        var id = await console.LaunchAsync(new { scenario = "guess-two-thirds.yaml", agents = 300, rounds = 3 });
+        await console.WaitForEndAsync(id);
+
+        // What kill -9 of the console leaves: the run's folder with its log and rounds, and no summary.json.
+        var killed = "killed-" + id;
+        CopyFolder(Path.Combine(console.Runs, id), Path.Combine(console.Runs, killed));
+        File.Delete(Path.Combine(console.Runs, killed, "summary.json"));
+
+        var run = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{killed}");
+        Assert.Equal("stopped", run.GetProperty("state").GetString());
+        Assert.Equal("guess-two-thirds", run.GetProperty("scenario").GetString());
+        Assert.Equal(300, run.GetProperty("agents").GetInt32());
+        Assert.Equal(3, run.GetProperty("roundsPlanned").GetInt32());
+        Assert.Equal(3, run.GetProperty("roundsCompleted").GetInt32());
+    }
+
+    [Fact]
+    public async Task ValidatingAFileOfNestedAliasesIsRefusedAtOnce()
+    {
+        var lines = new List<string> { "scenario: guess-two-thirds", "a0: &a0 [x, x, x, x, x, x, x, x, x, x]" };
+        for (var i = 1; i < 10; i++)
+        {
+            lines.Add($"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 10))}]");
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var response = await Http.PostAsJsonAsync("/api/scenarios/validate", new { scenario = "laughs.yaml", yaml = string.Join('\n', lines) }, timeout.Token);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(timeout.Token);
+        Assert.False(body.GetProperty("valid").GetBoolean());
+        Assert.Contains("too large to read", body.GetProperty("errors")[0].GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task ALaunchWithoutABodyIsToldSoWithoutDotNetTypeNames()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = new StringContent(string.Empty, Encoding.UTF8, "application/json") };
+        var response = await Http.SendAsync(request);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetString()!;
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("takes a JSON object", error);
+        Assert.DoesNotContain("LaunchRequest", error);
+        Assert.DoesNotContain("System.", error);
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from))
+        {
+            if (Path.GetFileName(file) != Hosting.RunOutput.LockFile)
+            {
+                File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+            }
+        }
+
+        foreach (var folder in Directory.GetDirectories(from))
+        {
+            CopyFolder(folder, Path.Combine(to, Path.GetFileName(folder)));
+        }
+    }
 }
