@@ -101,6 +101,7 @@ public static partial class ConsoleApi
             board.Get(id);
             return Ok(board.Rounds(id));
         });
+        api.MapGet("/runs/{id}/llm-rounds", async (string id, RunBoard board) => Ok(await LlmRoundsAsync(id, board)));
         api.MapGet("/runs/{id}/rounds/{round:int}/agents", async (string id, int round, int? bin, int? limit, RunBoard board, Orleans.Serialization.Serializer serializer, AgentSwarm.Engine.Scenarios.ScenarioCatalog scenarios) =>
             Ok(await AgentsInBinAsync(id, round, bin, limit ?? 200, board, serializer, scenarios)));
         api.MapGet("/runs/{id}/events", async (string id, RunBoard board, HttpContext context) =>
@@ -278,6 +279,21 @@ public static partial class ConsoleApi
             matches.Sort();
             return (object)new { run = id, round, bin, count = matches.Count, agents = matches.Take(limit).Select(m => new { agent = m.Agent, number = m.Number }) };
         }));
+    }
+
+    /// <summary>
+    /// A run's LLM calls counted by round (<see cref="LlmRound"/>), read from its log off the request's thread: what
+    /// the page's LLM charts draw for a run that is not live. Empty for a run without a log or without LLM calls.
+    /// </summary>
+    private static async Task<IReadOnlyList<LlmRound>> LlmRoundsAsync(string id, RunBoard board)
+    {
+        board.Get(id);
+        if (board.OpenLog(id) is not { } log)
+        {
+            return [];
+        }
+
+        return await RunBoard.ReadingLogAsync(id, () => Task.Run(() => LlmRound.Read(log, board.Rounds(id))));
     }
 
     /// <summary>

@@ -178,6 +178,7 @@ public sealed class ApiTests(ConsoleFixture console)
             ("POST", "/api/runs/no-such-run/cancel"), ("POST", "/api/runs/no-such-run/verify"), ("DELETE", "/api/runs/no-such-run?confirm=no-such-run"),
             ("GET", "/api/runs/no-such-run/files"), ("GET", "/api/runs/no-such-run/files/rounds.csv"), ("GET", "/api/runs/no-such-run/rounds"),
             ("GET", "/api/runs/no-such-run/rounds/1/agents?bin=0"), ("POST", "/api/runs/no-such-run/resume"), ("POST", "/api/runs/no-such-run/report"),
+            ("GET", "/api/runs/no-such-run/llm-rounds"),
         })
         {
             var response = await Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path));
@@ -351,6 +352,50 @@ public sealed class ApiTests(ConsoleFixture console)
         var outOfRange = await Http.GetAsync($"/api/runs/{id}/agents/16");
         Assert.Equal(HttpStatusCode.BadRequest, outOfRange.StatusCode);
         Assert.Contains("agents 0..15", await outOfRange.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AFinishedLlmRunsCallsTokensAndLatencyAreServedRoundByRoundFromItsLog()
+    {
+        var id = await console.LaunchAsync(new { scenario = "guess-two-thirds-llm.yaml", agents = 12, rounds = 3, seed = 5, llm = new[] { "simulated=h100-llama3-8b?clock=virtual" } });
+        var end = await console.WaitForEndAsync(id);
+        Assert.Equal("completed", end.GetProperty("state").GetString());
+
+        var rounds = (await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/llm-rounds")).EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3], rounds.Select(r => r.GetProperty("round").GetInt32()));
+
+        // Every call the log recorded, as the pool counted them (summary.json's llm.total), round by round.
+        var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(console.Runs, id, "summary.json"))).RootElement;
+        var total = summary.GetProperty("llm").GetProperty("total");
+        var calls = rounds.Sum(r => r.GetProperty("calls").GetInt64());
+        Assert.Equal(total.GetProperty("requests").GetInt64(), calls);
+        var log = AgentSwarm.Replay.RunLog.Open(Path.Combine(console.Runs, id, "log"));
+        Assert.Equal(log.LlmCalls().Count(), calls);
+        Assert.Equal(total.GetProperty("promptTokens").GetInt64(), rounds.Sum(r => r.GetProperty("promptTokens").GetInt64()));
+        Assert.Equal(total.GetProperty("outputTokens").GetInt64(), rounds.Sum(r => r.GetProperty("outputTokens").GetInt64()));
+
+        // Each round: its agents' calls (an answer and an extraction each), over the round's seconds from rounds.jsonl.
+        var seconds = (await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/rounds")).EnumerateArray().ToDictionary(r => r.GetProperty("round").GetInt32(), r => r.GetProperty("seconds").GetDouble());
+        Assert.All(rounds, r =>
+        {
+            var round = r.GetProperty("round").GetInt32();
+            Assert.Equal(24, r.GetProperty("calls").GetInt64());
+            Assert.Equal(r.GetProperty("calls").GetInt64(), r.GetProperty("completed").GetInt64() + r.GetProperty("cached").GetInt64() + r.GetProperty("failed").GetInt64() + r.GetProperty("cancelled").GetInt64());
+            Assert.Equal(seconds[round], r.GetProperty("seconds").GetDouble());
+            Assert.Equal(r.GetProperty("calls").GetInt64() / seconds[round], r.GetProperty("callsPerSecond").GetDouble(), 6);
+            Assert.True(r.GetProperty("promptTokens").GetInt64() > 0);
+            Assert.True(r.GetProperty("outputTokens").GetInt64() > 0);
+            var p50 = r.GetProperty("latencyP50Ms").GetDouble();
+            var p95 = r.GetProperty("latencyP95Ms").GetDouble();
+            var p99 = r.GetProperty("latencyP99Ms").GetDouble();
+            Assert.True(p50 > 0 && p50 <= p95 && p95 <= p99, $"round {round}: p50 {p50}, p95 {p95}, p99 {p99}");
+        });
+
+        // A run whose agents call no LLM has nothing to draw; an unknown run is 404 as everywhere.
+        var plain = await console.LaunchAsync(new { scenario = "guess-two-thirds.yaml", agents = 100, rounds = 1 });
+        await console.WaitForEndAsync(plain);
+        Assert.Equal(0, (await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{plain}/llm-rounds")).GetArrayLength());
+        Assert.Equal(HttpStatusCode.NotFound, (await Http.GetAsync("/api/runs/no-such-run/llm-rounds")).StatusCode);
     }
 
     [Fact]

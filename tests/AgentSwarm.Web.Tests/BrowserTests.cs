@@ -97,8 +97,10 @@ public sealed class BrowserTests(ConsoleFixture console, BrowserFixture browser)
         await page.Locator("#run-state [data-state=completed]").WaitForAsync();
         await page.Locator("#score").WaitForAsync();
         await Assertions.Expect(page.Locator("#llm-card")).ToBeVisibleAsync();
-        // The pool's counters as charts: tokens and the latency percentiles drawn from what the stream sent.
-        foreach (var series in new[] { "#llm-tokens [data-series=prompt]", "#llm-tokens [data-series=output]", "#llm-latency [data-series=p95]", "#llm-gpu [data-series='GPU busy']" })
+        // Once it has ended, the charts are its calls by round, from its log: tokens and the latency percentiles, and
+        // the run's GPU time as a total (the log does not split it by round).
+        await Assertions.Expect(page.Locator("#llm-gpu")).ToContainTextAsync("over the whole run");
+        foreach (var series in new[] { "#llm-tokens [data-series=prompt]", "#llm-tokens [data-series=output]", "#llm-latency [data-series=p95]" })
         {
             await Assertions.Expect(page.Locator(series)).ToHaveCountAsync(1);
         }
@@ -115,6 +117,33 @@ public sealed class BrowserTests(ConsoleFixture console, BrowserFixture browser)
         var response = await page.Locator(".llm-call .msg.assistant pre").First.InnerTextAsync();
         Assert.Equal(firstCall.GetProperty("response").GetString(), response);
         await page.ScreenshotAsync(new() { Path = Path.Combine(browser.Screenshots, "agent.png") });
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task AFinishedLlmRunsPageDrawsItsLlmChartsWithOnePointPerRound()
+    {
+        // Ended before the page opens: the page never sees the pool's counters move, only the run as it ended.
+        var id = await console.LaunchAsync(new { scenario = "guess-two-thirds-llm.yaml", agents = 10, rounds = 4, seed = 9, llm = new[] { "simulated=h100-llama3-8b?clock=virtual" } });
+        await console.WaitForEndAsync(id);
+        var rounds = (await console.Http.GetFromJsonAsync<JsonElement>($"/api/runs/{id}/llm-rounds")).EnumerateArray().ToList();
+        Assert.Equal(4, rounds.Count);
+
+        var page = await browser.NewPageAsync();
+        await page.GotoAsync($"{console.Address}/#/runs/{id}");
+        await page.Locator("#run-state [data-state=completed]").WaitForAsync();
+        foreach (var (chart, series) in new[] { ("llm-rate", "calls/s"), ("llm-tokens", "prompt"), ("llm-tokens", "output"), ("llm-latency", "p50"), ("llm-latency", "p95"), ("llm-latency", "p99") })
+        {
+            // Four points, "x,y x,y x,y x,y": one per round (waited for: the page asks for the rounds once the run's end arrives).
+            await Assertions.Expect(page.Locator($"#{chart} polyline[data-series='{series}']")).ToHaveAttributeAsync("points", OnePointPerRound(4));
+        }
+
+        Assert.Equal(4, await page.Locator("#llm-rate circle").CountAsync());
+
+        // The points are the rounds' own numbers: round 3's prompt tokens, as the API counted them from the log.
+        var tip = await page.Locator("#llm-tokens circle title").Nth(2).TextContentAsync();
+        Assert.Equal("prompt round 3: " + rounds[2].GetProperty("promptTokens").GetInt64().ToString("N0", System.Globalization.CultureInfo.InvariantCulture), tip);
+        await Assertions.Expect(page.Locator("#llm-gpu")).ToContainTextAsync("Not drawn by round");
         await page.Context.CloseAsync();
     }
 
@@ -143,4 +172,6 @@ public sealed class BrowserTests(ConsoleFixture console, BrowserFixture browser)
         await page.ScreenshotAsync(new() { Path = Path.Combine(browser.Screenshots, "compare.png"), FullPage = true });
         await page.Context.CloseAsync();
     }
+
+    private static System.Text.RegularExpressions.Regex OnePointPerRound(int rounds) => new($@"^[^ ,]+,[^ ,]+( [^ ,]+,[^ ,]+){{{rounds - 1}}}$");
 }

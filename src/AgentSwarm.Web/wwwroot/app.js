@@ -247,7 +247,7 @@ async function scenariosPage(selected) {
 }
 
 async function runPage(id) {
-  const state = { run: null, rounds: [], llm: null, llmHistory: [], selectedRound: null };
+  const state = { run: null, rounds: [], llm: null, llmHistory: [], llmRounds: null, selectedRound: null };
   view.replaceChildren(
     h("div", { class: "row" }, h("h1", { id: "run-title" }, id)),
     h("div", { class: "card" },
@@ -350,19 +350,38 @@ async function runPage(id) {
     }
   }
   function drawLlm() {
-    const l = state.llm; if (!l) return;
+    const l = state.llm;
+    // A run that is not live: its calls by round, from its log (a live run's charts follow the pool's counters).
+    const perRound = state.run && !state.run.live && state.llmRounds && state.llmRounds.length ? state.llmRounds : null;
+    if (!l && !perRound) return;
     document.getElementById("llm-card").classList.remove("hidden");
     const hist = state.llmHistory;
     // While it goes, between the first and last readings; a run that ended before the page opened, over its wall time.
     const rate = hist.length > 1 ? (hist[hist.length - 1].calls - hist[0].calls) / Math.max(0.001, (hist[hist.length - 1].t - hist[0].t) / 1000)
-      : state.run && !state.run.live && state.run.wallSeconds > 0 ? l.requests / state.run.wallSeconds : 0;
-    document.getElementById("llm-box").replaceChildren(h("div", { class: "kv", id: "llm-numbers" },
+      : state.run && !state.run.live && state.run.wallSeconds > 0 && l ? l.requests / state.run.wallSeconds : 0;
+    const box = document.getElementById("llm-box");
+    box.dataset.by = perRound ? "round" : "seconds";
+    box.replaceChildren(l ? h("div", { class: "kv", id: "llm-numbers" },
       h("div", {}, "calls"), h("div", {}, `${fmt(l.requests, 0)} (${fmt(l.completed, 0)} completed, ${fmt(l.failed, 0)} failed, ${fmt(l.retries, 0)} retries, ${fmt(l.cacheHits, 0)} cache hits)`),
       h("div", {}, "calls per second"), h("div", {}, fmt(rate, 1)),
       h("div", {}, "tokens"), h("div", {}, `${fmt(l.promptTokens, 0)} prompt (${fmt(l.cachedPromptTokens, 0)} cached) + ${fmt(l.outputTokens, 0)} output`),
       h("div", {}, "latency p50 / p95 / p99"), h("div", {}, `${fmt(l.latencyP50Ms, 0)} / ${fmt(l.latencyP95Ms, 0)} / ${fmt(l.latencyP99Ms, 0)} ms`),
-      h("div", {}, "simulated GPU busy"), h("div", {}, seconds(l.simulatedGpuSeconds))),
-      h("div", { class: "grid" }, ...llmCharts(hist)));
+      h("div", {}, "simulated GPU busy"), h("div", {}, seconds(l.simulatedGpuSeconds))) : null,
+      h("div", { class: "grid" }, ...(perRound ? llmRoundCharts(perRound, l) : llmCharts(hist))));
+  }
+  // A finished run's calls by round (GET /api/runs/ID/llm-rounds): calls per second of each round's wall time, each
+  // round's tokens, its latency percentiles. The log has no GPU time, so GPU busy is the run's total, not a series.
+  function llmRoundCharts(rounds, l) {
+    const pick = key => rounds.map(r => [r.round, r[key] ?? NaN]);
+    const chart = (title, id, series) => h("div", { style: "max-width:640px" }, h("h3", {}, title), lineChart(id, series, { height: 200 }));
+    return [
+      chart("Calls per second", "llm-rate", [{ name: "calls/s", values: pick("callsPerSecond") }]),
+      chart("Tokens per round", "llm-tokens", [{ name: "prompt", values: pick("promptTokens") }, { name: "output", values: pick("outputTokens") }]),
+      chart("Latency (ms)", "llm-latency", [["p50", "latencyP50Ms"], ["p95", "latencyP95Ms"], ["p99", "latencyP99Ms"]].map(([name, key]) => ({ name, values: pick(key) }))),
+      h("div", { style: "max-width:640px" }, h("h3", {}, "Simulated GPU busy (s)"),
+        h("p", { class: "muted", id: "llm-gpu" }, l && l.simulatedGpuSeconds > 0 ? `${seconds(l.simulatedGpuSeconds)} over the whole run. ` : "",
+          "Not drawn by round: the event log records each call's tokens and latency, not the GPU time that served it (a live run draws it from the pool's counters).")),
+    ];
   }
   // Each as the pool's counters arrive: calls per second between two readings, tokens so far, latency percentiles, GPU busy.
   function llmCharts(hist) {
@@ -406,6 +425,7 @@ async function runPage(id) {
   source.addEventListener("end", e => {
     state.run = JSON.parse(e.data); source.close(); drawRun(); drawRounds();
     if (state.run.llm) addLlm(state.run.llm);
+    api("GET", `/runs/${id}/llm-rounds`).then(r => { state.llmRounds = r; drawLlm(); }).catch(() => { });
     api("GET", `/runs/${id}/files`).then(drawFiles).catch(() => { });
   });
   source.onerror = () => { if (!state.run) { showError(view, new Error(`no run '${id}'`)); source.close(); } };
