@@ -104,7 +104,10 @@ public static class RunJobs
     public static double? FailureShare(LlmRunStats? llm) =>
         llm is { Total: { } total } && total.Completed + total.Failed > 0 ? (double)total.Failed / (total.Completed + total.Failed) : null;
 
-    /// <summary>The inference pool's counters as the log's recorded calls of rounds 1..<paramref name="until"/> give them.</summary>
+    /// <summary>
+    /// The inference pool's counters as the log's recorded calls of rounds 1..<paramref name="until"/> give them. The log
+    /// marks a call served from the cache and one shared with an identical call in flight alike, so both count as cache hits.
+    /// </summary>
     public static LlmRunStats? LlmFromLog(RunLog log, int until)
     {
         var endpoints = new Dictionary<string, LlmStats>(StringComparer.Ordinal);
@@ -114,14 +117,14 @@ public static class RunJobs
             var one = Empty(call.Endpoint ?? "cache") with
             {
                 Requests = 1,
-                Completed = call.Outcome == (int)LlmOutcome.Ok ? 1 : 0,
+                Completed = call.Outcome == (int)LlmOutcome.Ok && !call.Cached ? 1 : 0,
                 Failed = call.Outcome == (int)LlmOutcome.Failed ? 1 : 0,
                 Retries = call.Retries,
                 CacheHits = call.Cached ? 1 : 0,
                 PromptTokens = call.Cached ? 0 : call.PromptTokens,
                 OutputTokens = call.Cached ? 0 : call.OutputTokens,
             };
-            if (call.Outcome == (int)LlmOutcome.Ok)
+            if (call.Outcome == (int)LlmOutcome.Ok && !call.Cached)
             {
                 one.LatencyBuckets[LatencyHistogram.BucketOf(call.LatencyMs)] = 1;
             }
