@@ -131,34 +131,52 @@ internal static class ClusterCommands
         }
 
         var spec = info.Spec;
-        var view = new RunView(console, spec, console.Profile.Capabilities.Interactive);
-        var driver = new SimulationDriver(connection.Client) { DetachOnCancel = true };
-        RunOutput? files = outputDirectory is null ? null : new RunOutput(outputDirectory);
-        try
+        RunFolderClaim? claim = null;
+        if (outputDirectory is not null)
         {
-            var outcome = await view.ShowAsync(() => driver.FollowAsync(
-                runId,
-                spec.Policy.Name == PolicyNames.Llm,
-                view.OnStatus,
-                round =>
-                {
-                    files?.AppendRound(round);
-                    view.OnRound(round);
-                },
-                cancellationToken,
-                view.OnLlm));
-            files?.WriteSummary(runId, spec, outcome);
+            // The folder is this client's while it follows: another attach or run given it is refused.
+            (claim, var refused) = await RunCommand.ClaimAsync(Path.GetFullPath(outputDirectory), error, fresh: false);
+            if (claim is null)
+            {
+                return refused;
+            }
+        }
+
+        using (claim)
+        {
+            var view = new RunView(console, spec, console.Profile.Capabilities.Interactive);
+            var driver = new SimulationDriver(connection.Client) { DetachOnCancel = true, ClusterAnswers = connection.AnyGatewayAnswersAsync };
+            using var files = outputDirectory is null ? null : new RunOutput(outputDirectory);
+            RunOutcome outcome;
+            try
+            {
+                outcome = await view.ShowAsync(() => driver.FollowAsync(
+                    runId,
+                    spec.Policy.Name == PolicyNames.Llm,
+                    view.OnStatus,
+                    round =>
+                    {
+                        files?.AppendRound(round);
+                        view.OnRound(round);
+                    },
+                    cancellationToken,
+                    view.OnLlm));
+                files?.WriteSummary(runId, spec, outcome);
+            }
+            catch (Exception ex) when (ex is ClusterLostException or IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync(RunCommand.Failure(ex, runId, spec with { Log = null }, outputDirectory ?? "(no output folder)", connection));
+                return ExitCodes.Failed;
+            }
+
             view.Finish(outcome, outputDirectory ?? spec.Log?.Directory ?? "(no output folder)");
             return outcome.Final.State switch
             {
+                SimulationState.Completed when RunJobs.Degraded(spec, outcome) => ExitCodes.Degraded,
                 SimulationState.Completed => ExitCodes.Success,
                 SimulationState.Cancelled or SimulationState.Running => ExitCodes.Cancelled,
                 _ => ExitCodes.Failed,
             };
-        }
-        finally
-        {
-            files?.Dispose();
         }
     }
 

@@ -80,14 +80,15 @@ public sealed class SimulationDriver(IClusterClient client)
                 else
                 {
                     // A poll that outlives its timeout is waited for again next time, never run twice at once.
-                    pending ??= PollAsync();
+                    var poll = pending ??= PollAsync();
                     try
                     {
-                        outcome = await pending.WaitAsync(PollTimeout, CancellationToken.None);
+                        outcome = await poll.WaitAsync(PollTimeout, CancellationToken.None);
                         pending = null;
                     }
-                    catch (Exception ex) when (ex is not TimeoutException)
+                    catch when (poll.IsCompleted)
                     {
+                        // The poll itself failed (as opposed to outliving the wait): the next pass asks anew.
                         pending = null;
                         throw;
                     }

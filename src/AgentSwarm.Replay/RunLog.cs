@@ -236,7 +236,7 @@ public sealed class RunLog
         var problems = new List<string>();
         var sums = new Dictionary<int, ulong>();
         var seen = new Dictionary<int, int>();
-        foreach (var record in Checked(PartitionRounds(until, null, whole: false), problems))
+        foreach (var record in PartitionRounds(until, null, whole: false))
         {
             ulong hash = 0;
             for (var i = 0; i < record.Numbers.Length; i++)
@@ -315,29 +315,6 @@ public sealed class RunLog
         }
 
         return problems;
-    }
-
-    /// <summary>The records, until one fails to read: then its problem is added and the enumeration ends.</summary>
-    private static IEnumerable<T> Checked<T>(IEnumerable<T> records, List<string> problems)
-    {
-        using var e = records.GetEnumerator();
-        while (true)
-        {
-            try
-            {
-                if (!e.MoveNext())
-                {
-                    yield break;
-                }
-            }
-            catch (LogFormatException ex)
-            {
-                problems.Add(ex.Message);
-                yield break;
-            }
-
-            yield return e.Current;
-        }
     }
 
     /// <summary>

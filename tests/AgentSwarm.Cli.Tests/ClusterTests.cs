@@ -484,8 +484,9 @@ public sealed class AzureTableClusterTests(AzureTableSiloClusterFixture cluster)
         var submitted = ClusterTests.InvokeAsync(["run", ClusterTests.Scenario, .. args, "--cluster", cluster.Cluster, "--out", folder]);
 
         // Every silo dies (kill -9) after round 2: nothing of the run is left in any process, only its record and its
-        // partitions' checkpoints in Azure Table storage and its log on disk. New silos pick it up from there while
-        // the client waits for a gateway to come back.
+        // partitions' checkpoints in Azure Table storage and its log on disk. New silos pick it up from there. The
+        // client, finding no silo at all, says it lost the cluster and how to follow the run again (exit 1); unless a
+        // silo was back before it looked, it then follows the run with attach, as it says.
         await ClusterTests.WaitForRoundAsync(cluster, 2);
         for (var i = 0; i < cluster.Count; i++)
         {
@@ -498,6 +499,14 @@ public sealed class AzureTableClusterTests(AzureTableSiloClusterFixture cluster)
         }
 
         var (code, _, error) = await submitted.WaitAsync(TimeSpan.FromMinutes(4));
+        if (code == 1)
+        {
+            Assert.Contains("lost the cluster", error);
+            var runId = System.Text.RegularExpressions.Regex.Match(error, @"run (\S+) submitted").Groups[1].Value;
+            Assert.Contains($"agentswarm attach {runId}", error);
+            (code, _, error) = await ClusterTests.InvokeAsync(["attach", runId, "--cluster", cluster.Cluster, "--out", folder]).WaitAsync(TimeSpan.FromMinutes(4));
+        }
+
         Assert.True(code == 0, error + cluster.Log());
         var embedded = Path.Combine(cluster.Folder, "azure-embedded-" + Guid.NewGuid().ToString("N")[..6]);
         var (embeddedCode, _, embeddedError) = await ClusterTests.InvokeAsync(["run", ClusterTests.Scenario, .. args, "--out", embedded]);

@@ -58,7 +58,7 @@ public sealed class ConsoleCommandTests
         using var stop = new CancellationTokenSource();
         var output = new SignallingWriter("AgentSwarm console: ", stop);
         var error = new StringWriter();
-        var scenarios = Path.Combine(Path.GetTempPath(), "agentswarm-console-cli-" + Guid.NewGuid().ToString("N")[..8]);
+        var scenarios = Directory.CreateTempSubdirectory("agentswarm-console-cli-").FullName;
         var code = await AgentSwarmCommand.InvokeAsync(["console", "--urls", "http://127.0.0.1:0", "--resource-service", "http://127.0.0.1:0", "--scenarios", scenarios, "--runs", scenarios], output, error, stop.Token);
         Assert.Equal(ExitCodes.Success, code);
         Assert.Matches(@"AgentSwarm console: http://127\.0\.0\.1:\d+/", output.ToString());
@@ -172,5 +172,18 @@ public sealed class ConsoleCommandTests
             WriteLine(value);
             return Task.CompletedTask;
         }
+    }
+
+    [Fact]
+    public async Task AConsoleGivenAScenariosFolderThatIsNotThereSaysSoAndDoesNotStart()
+    {
+        var missing = Path.Combine(Path.GetTempPath(), "agentswarm-no-such-folder-" + Guid.NewGuid().ToString("N")[..8]);
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = await AgentSwarmCommand.InvokeAsync(["console", "--urls", "http://127.0.0.1:0", "--scenarios", missing], output, error);
+
+        Assert.Equal(ExitCodes.BadInput, code);
+        Assert.Contains($"--scenarios: '{missing}' is not a folder", error.ToString());
+        Assert.False(Directory.Exists(missing));
     }
 }

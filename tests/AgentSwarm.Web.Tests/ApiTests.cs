@@ -445,7 +445,7 @@ public sealed class ApiTests(ConsoleFixture console)
         CopyFolder(Path.Combine(console.Runs, id), Path.Combine(console.Runs, killed));
         File.Delete(Path.Combine(console.Runs, killed, "summary.json"));
 
-        var run = await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{killed}");
+        var run = (await Http.GetFromJsonAsync<JsonElement>($"/api/runs/{killed}")).GetProperty("run");
         Assert.Equal("stopped", run.GetProperty("state").GetString());
         Assert.Equal("guess-two-thirds", run.GetProperty("scenario").GetString());
         Assert.Equal(300, run.GetProperty("agents").GetInt32());
