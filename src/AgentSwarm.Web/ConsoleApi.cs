@@ -65,10 +65,10 @@ public static partial class ConsoleApi
             var (spec, errors) = library.Validate(name, text, new RunOverrides());
             return Ok(new { name, saved = true, valid = spec is not null, errors });
         });
-        api.MapPost("/scenarios/validate", (LaunchRequest request, ScenarioLibrary library) =>
+        api.MapPost("/scenarios/validate", (LaunchRequest request, ScenarioLibrary library, HttpContext context) =>
         {
             var (name, text) = Source(request, library);
-            var (spec, errors) = library.Validate(name, text, request.Overrides());
+            var (spec, errors) = library.Validate(name, text, request.Overrides(), context.RequestAborted);
             return Ok(new { valid = spec is not null, errors, run = spec is null ? null : Describe(spec) });
         });
 

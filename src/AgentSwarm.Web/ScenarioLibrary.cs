@@ -64,18 +64,19 @@ public sealed class ScenarioLibrary(ConsoleOptions options)
 
     /// <summary>The run a scenario text describes, with overrides; throws <see cref="ScenarioFileException"/> at the first mistake.</summary>
     /// <param name="name">The file's name in the folder (it need not exist yet): errors name it, relative paths start from its folder.</param>
-    public RunSpec Parse(string name, string text, RunOverrides overrides)
+    public RunSpec Parse(string name, string text, RunOverrides overrides, CancellationToken cancellationToken = default)
     {
         CheckSize(text);
-        return ScenarioFile.Parse(text, Resolve(name), overrides, [Folder]);
+        return ScenarioFile.Parse(text, Resolve(name), overrides, [Folder], cancellationToken);
     }
 
     /// <summary>Parses, and turns a mistake into the errors the API returns, naming the file as the console shows it.</summary>
-    public (RunSpec? Spec, ScenarioError[] Errors) Validate(string name, string text, RunOverrides overrides)
+    /// <param name="cancellationToken">The request's: a client that leaves stops the reading.</param>
+    public (RunSpec? Spec, ScenarioError[] Errors) Validate(string name, string text, RunOverrides overrides, CancellationToken cancellationToken = default)
     {
         try
         {
-            return (Parse(name, text, overrides), []);
+            return (Parse(name, text, overrides, cancellationToken), []);
         }
         catch (ScenarioFileException ex)
         {

@@ -217,4 +217,12 @@ public sealed class ScenarioFileTests
         Assert.Contains("not valid YAML", error.Message);
         Assert.DoesNotContain("current state of the object", error.Message);
     }
+
+    [Fact]
+    public void ReadingAFileStopsWhenItsCallerGivesUp()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+        Assert.Throws<OperationCanceledException>(() => ScenarioFile.Parse("scenario: guess-two-thirds\nagents: 10\n", File, cancellationToken: cancelled.Token));
+    }
 }

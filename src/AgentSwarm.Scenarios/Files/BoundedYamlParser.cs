@@ -8,7 +8,8 @@ namespace AgentSwarm.Scenarios.Files;
 /// events, aliases, and the nodes the file would have with every alias expanded (a "billion laughs" file of a few
 /// hundred bytes expands to billions). Whatever a file holds, reading it is refused or done in milliseconds.
 /// </summary>
-internal sealed class BoundedYamlParser(IParser inner, string file) : IParser
+/// <remarks>The token is checked as events are read: a request whose client left stops reading its file.</remarks>
+internal sealed class BoundedYamlParser(IParser inner, string file, CancellationToken cancellationToken = default) : IParser
 {
     /// <summary>Deepest nesting of sequences and mappings a scenario file may have.</summary>
     public const int MaxDepth = 64;
@@ -29,6 +30,7 @@ internal sealed class BoundedYamlParser(IParser inner, string file) : IParser
 
     public bool MoveNext()
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (!inner.MoveNext())
         {
             return false;

@@ -79,10 +79,11 @@ public static class ScenarioFile
     }
 
     /// <param name="pathRoots">Folders the file's paths (graph and edge-list files) must stay inside; null: anywhere.</param>
-    public static RunSpec Parse(string text, string file, RunOverrides? overrides = null, IReadOnlyList<string>? pathRoots = null)
+    /// <param name="cancellationToken">Stops reading the file (a console request whose client left).</param>
+    public static RunSpec Parse(string text, string file, RunOverrides? overrides = null, IReadOnlyList<string>? pathRoots = null, CancellationToken cancellationToken = default)
     {
         overrides ??= new RunOverrides();
-        var root = ReadRoot(text, file, pathRoots);
+        var root = ReadRoot(text, file, pathRoots, cancellationToken);
 
         var scenarioNames = Scenarios.Keys.ToDictionary(k => k, k => k, StringComparer.Ordinal);
         if (!root.Has("scenario"))
@@ -183,10 +184,10 @@ public static class ScenarioFile
         return policy;
     }
 
-    private static YamlSection ReadRoot(string text, string file, IReadOnlyList<string>? pathRoots)
+    private static YamlSection ReadRoot(string text, string file, IReadOnlyList<string>? pathRoots, CancellationToken cancellationToken)
     {
         var stream = new YamlStream();
-        var parser = new BoundedYamlParser(new Parser(new StringReader(text)), file);
+        var parser = new BoundedYamlParser(new Parser(new StringReader(text)), file, cancellationToken);
         try
         {
             stream.Load(parser);
