@@ -34,7 +34,7 @@ public sealed class OneLineConsoleFormatter(IOptionsMonitor<OneLineConsoleFormat
         textWriter.Write(": ");
         textWriter.Write(logEntry.Category);
         textWriter.Write(": ");
-        textWriter.Write(FirstLine(message));
+        textWriter.Write(settings.Details ? message : FirstLine(message));
         if (logEntry.Exception is { } exception)
         {
             if (settings.Details)

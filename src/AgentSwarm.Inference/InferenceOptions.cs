@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace AgentSwarm.Inference;
 
 /// <summary>Settings of the inference pool on one silo.</summary>
@@ -32,4 +34,50 @@ public sealed class InferenceOptions
 
     /// <summary>LLM calls one agent silo lets wait on the pool at once; more wait in the agents (backpressure; default 250,000).</summary>
     public int MaxOutstanding { get; set; } = 250_000;
+}
+
+/// <summary>Checks the pool's settings at start: a bad bound stops the silo with a message naming the setting.</summary>
+internal sealed class InferenceOptionsValidator : IValidateOptions<InferenceOptions>
+{
+    private const string Section = "AgentSwarm:Inference";
+
+    public ValidateOptionsResult Validate(string? name, InferenceOptions options)
+    {
+        var problems = new List<string>();
+        Positive(options.BreakerFailures, nameof(options.BreakerFailures));
+        Positive(options.CacheEntries, nameof(options.CacheEntries));
+        Positive(options.BatchSize, nameof(options.BatchSize));
+        Positive(options.Shards, nameof(options.Shards));
+        Positive(options.MaxOutstanding, nameof(options.MaxOutstanding));
+        PositiveTime(options.BreakerOpenTime, nameof(options.BreakerOpenTime));
+        PositiveTime(options.BackoffBase, nameof(options.BackoffBase));
+        PositiveTime(options.BackoffMax, nameof(options.BackoffMax));
+        if (options.BackoffMax < options.BackoffBase)
+        {
+            problems.Add($"{Section}:{nameof(options.BackoffMax)} ({options.BackoffMax}) must not be shorter than {nameof(options.BackoffBase)} ({options.BackoffBase})");
+        }
+
+        if (!(options.AffinitySlack >= 0))
+        {
+            problems.Add($"{Section}:{nameof(options.AffinitySlack)} must be 0 or more (got {options.AffinitySlack})");
+        }
+
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+
+        void Positive(int value, string setting)
+        {
+            if (value <= 0)
+            {
+                problems.Add($"{Section}:{setting} must be positive (got {value})");
+            }
+        }
+
+        void PositiveTime(TimeSpan value, string setting)
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                problems.Add($"{Section}:{setting} must be positive (got {value})");
+            }
+        }
+    }
 }

@@ -2,6 +2,7 @@ using AgentSwarm.Engine;
 using AgentSwarm.Engine.Policies;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Orleans.Runtime.Placement;
 
@@ -17,7 +18,8 @@ public static class InferenceSiloBuilderExtensions
     public static ISiloBuilder AddAgentSwarmInference(this ISiloBuilder builder, bool? inferenceRole = true, Action<InferenceOptions>? configure = null)
     {
         var services = builder.Services;
-        services.AddOptions<InferenceOptions>();
+        services.AddOptions<InferenceOptions>().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InferenceOptions>, InferenceOptionsValidator>());
         if (configure is not null)
         {
             services.Configure(configure);

@@ -14,8 +14,11 @@ namespace AgentSwarm.Replay;
 /// </summary>
 public static class LogFormat
 {
-    /// <summary>The version this build writes and the newest it reads.</summary>
-    public const ushort Version = 1;
+    /// <summary>
+    /// The version this build writes and the newest it reads. Version 2 starts each partition stream with its run's id
+    /// (<see cref="StreamOwnerRecord"/>), a record version-1 readers cannot decode; version-1 logs read as before.
+    /// </summary>
+    public const ushort Version = 2;
 
     public const int HeaderLength = 8;
 

@@ -251,7 +251,7 @@ public sealed class ResourceCatalog(RunBoard board, ScenarioLibrary library, ICl
             "completed" => ("Finished", "success"),
             "cancelled" => ("Cancelled", "warning"),
             "failed" or "unreadable" => ("Failed", "error"),
-            "stopped" or "detached" => (Title(run.State), "warning"),
+            "stopped" or "detached" or "degraded" => (Title(run.State), "warning"),
             "starting" or "pending" => ("Starting", "info"),
             "running" => ("Running", "info"),
             _ => (Title(run.State), "unknown"),

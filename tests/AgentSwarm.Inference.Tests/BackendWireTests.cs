@@ -189,8 +189,11 @@ public sealed class BackendWireTests : IAsyncLifetime
         using var pool = Pool();
         using var cancel = new CancellationTokenSource();
         var call = pool.CompleteAsync(Run(), Spec(OpenAi()), Ask("hi"), cancel.Token);
+        // Bounded: a call that never reaches the server fails the test instead of hanging it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (_server.Count == 0)
         {
+            Assert.True(DateTime.UtcNow < deadline, "the call never reached the server");
             await Task.Delay(5);
         }
 

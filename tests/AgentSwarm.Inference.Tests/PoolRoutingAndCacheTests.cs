@@ -102,8 +102,11 @@ public sealed class PoolRoutingAndCacheTests : IAsyncLifetime
         var run = Run();
         var spec = Spec($"openai={_server.BaseUri}v1/m");
         var calls = Enumerable.Range(0, 10).Select(_ => pool.CompleteAsync(run, spec, Ask("same question", temperature: 0), CancellationToken.None)).ToArray();
+        // Bounded: a call that never reaches the server fails the test instead of hanging it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (_server.Count == 0)
         {
+            Assert.True(DateTime.UtcNow < deadline, "the call never reached the server");
             await Task.Delay(5);
         }
 
