@@ -1,4 +1,5 @@
 using AgentSwarm.Abstractions;
+using AgentSwarm.Hosting;
 using AgentSwarm.Scenarios.Files;
 
 namespace AgentSwarm.Web;
@@ -58,8 +59,17 @@ public sealed class ScenarioLibrary(ConsoleOptions options)
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         // A name of its own: two saves of one file at once each write whole, and the last move wins.
         var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllText(temporary, text);
-        File.Move(temporary, path, overwrite: true);
+        try
+        {
+            File.WriteAllText(temporary, text);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (IOException ex)
+        {
+            // A full disk: the file keeps its old text and nothing half-written is left beside it.
+            File.Delete(temporary);
+            throw new ConsoleProblem(507, $"cannot save '{name}': {(RunOutput.IsDiskFull(ex) ? "the disk is full" : ex.Message)}; the file keeps its earlier text");
+        }
     }
 
     /// <summary>The run a scenario text describes, with overrides; throws <see cref="ScenarioFileException"/> at the first mistake.</summary>

@@ -100,6 +100,7 @@ public sealed class SiloClusterCollection : ICollectionFixture<SiloClusterFixtur
 }
 
 [Collection(SiloClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.ITestOutputHelper output)
 {
     internal static readonly string Scenario = Path.Combine(AppContext.BaseDirectory, "scenarios", "guess-two-thirds.yaml");
@@ -472,6 +473,7 @@ public sealed class AzureTableSiloClusterCollection : ICollectionFixture<AzureTa
 }
 
 [Collection(AzureTableSiloClusterCollection.Name)]
+[Trait("Category", "Cluster")]
 public sealed class AzureTableClusterTests(AzureTableSiloClusterFixture cluster)
 {
     [Fact]

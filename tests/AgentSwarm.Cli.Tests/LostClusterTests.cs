@@ -5,6 +5,7 @@ using AgentSwarm.Testing;
 namespace AgentSwarm.Cli.Tests;
 
 /// <summary>A cluster of one silo process on a real redis-server: what its client and the silo do when a part of it goes.</summary>
+[Trait("Category", "Cluster")]
 public sealed class LostClusterTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("agentswarm-lost-cluster-").FullName;

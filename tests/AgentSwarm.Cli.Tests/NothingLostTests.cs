@@ -185,6 +185,7 @@ public sealed class NothingLostTests : IDisposable
     }
 
     [Fact]
+    [Trait("Category", "Server")]
     public async Task AFullDiskEndsTheRunWithOneLineHowToResumeAndNoHalfWrittenFiles()
     {
         var disk = Path.Combine(_folder, "small-disk");

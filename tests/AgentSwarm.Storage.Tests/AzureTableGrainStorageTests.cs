@@ -56,6 +56,7 @@ public sealed class AzuriteStorageFixture : StorageFixture
 }
 
 /// <summary>The grain storage contract and the Azure Table provider's own promises, against a real Azurite.</summary>
+[Trait("Category", "Server")]
 public sealed class AzureTableGrainStorageTests(AzuriteStorageFixture fixture) : GrainStorageContractTests(fixture), IClassFixture<AzuriteStorageFixture>
 {
     private const int Megabyte = 1_000_000;

@@ -23,4 +23,5 @@ public sealed class RedisStorageFixture : StorageFixture
 }
 
 /// <summary>The grain storage contract, through the Redis provider against a real redis-server.</summary>
+[Trait("Category", "Server")]
 public sealed class RedisGrainStorageTests(RedisStorageFixture fixture) : GrainStorageContractTests(fixture), IClassFixture<RedisStorageFixture>;

@@ -6,6 +6,7 @@ namespace AgentSwarm.Web.Tests;
 
 /// <summary>The console's pages in a real Chromium, against the console's real API and an embedded silo.</summary>
 [Collection(ConsoleCollection.Name)]
+[Trait("Category", "Browser")]
 public sealed class BrowserTests(ConsoleFixture console, BrowserFixture browser)
 {
     [Fact]
