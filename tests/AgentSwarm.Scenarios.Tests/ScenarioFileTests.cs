@@ -225,4 +225,24 @@ public sealed class ScenarioFileTests
         cancelled.Cancel();
         Assert.Throws<OperationCanceledException>(() => ScenarioFile.Parse("scenario: guess-two-thirds\nagents: 10\n", File, cancellationToken: cancelled.Token));
     }
+
+    [Fact]
+    public void AScenarioFileLargerThanAnySettingsFileIsRefusedBeforeItIsRead()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"agentswarm-huge-{Guid.NewGuid():N}.yaml");
+        try
+        {
+            using (var file = System.IO.File.Create(path))
+            {
+                file.SetLength(ScenarioFile.MaxFileBytes + 1);
+            }
+
+            var error = Assert.Throws<ScenarioFileException>(() => ScenarioFile.Load(path));
+            Assert.Contains("a scenario file holds settings and is at most 16 MiB", error.Message);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
 }

@@ -53,6 +53,9 @@ public static class ScenarioFile
         [SwarmBench.SwarmBenchScenario.ScenarioName] = SwarmBench.SwarmBenchFileReader.Sections,
     };
 
+    /// <summary>The largest scenario file read (16 MiB): reading one is bounded in bytes as in nodes (<see cref="BoundedYamlParser"/>).</summary>
+    public const long MaxFileBytes = 16L * 1024 * 1024;
+
     public static RunSpec Load(string path, RunOverrides? overrides = null)
     {
         if (Directory.Exists(path))
@@ -68,6 +71,12 @@ public static class ScenarioFile
         string text;
         try
         {
+            var length = new FileInfo(path).Length;
+            if (length > MaxFileBytes)
+            {
+                throw new ScenarioFileException(path, 0, 0, string.Empty, $"is {length / (1024.0 * 1024):N0} MiB: a scenario file holds settings and is at most {MaxFileBytes / (1024 * 1024)} MiB (a large graph goes in its own file: graph: {{ file: ... }} or topology: {{ kind: edge-list, file: ... }})");
+            }
+
             text = File.ReadAllText(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
