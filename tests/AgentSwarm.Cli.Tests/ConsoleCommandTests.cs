@@ -134,27 +134,6 @@ public sealed class ConsoleCommandTests
         Assert.Contains("--health-urls: a silo with the console role serves /health and /alive on its --urls", error, StringComparison.Ordinal);
     }
 
-    /// <summary>Hands over what follows a line's prefix (the console's link, say) once it is printed.</summary>
-    internal sealed class LinkWriter(string prefix = "AgentSwarm console: ") : StringWriter
-    {
-        public TaskCompletionSource<string> Link { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public override void WriteLine(string? value)
-        {
-            base.WriteLine(value);
-            if (value?.StartsWith(prefix, StringComparison.Ordinal) == true)
-            {
-                Link.TrySetResult(value[prefix.Length..]);
-            }
-        }
-
-        public override Task WriteLineAsync(string? value)
-        {
-            WriteLine(value);
-            return Task.CompletedTask;
-        }
-    }
-
     /// <summary>A writer that cancels the command once it has printed the line that says it is up.</summary>
     private sealed class SignallingWriter(string signal, CancellationTokenSource stop) : StringWriter
     {

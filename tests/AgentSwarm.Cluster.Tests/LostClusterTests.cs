@@ -1,8 +1,9 @@
 using System.Diagnostics;
+using AgentSwarm.Cli;
 using AgentSwarm.Hosting;
 using AgentSwarm.Testing;
 
-namespace AgentSwarm.Cli.Tests;
+namespace AgentSwarm.Cluster.Tests;
 
 /// <summary>A cluster of one silo process on a real redis-server: what its client and the silo do when a part of it goes.</summary>
 [Trait("Category", "Cluster")]

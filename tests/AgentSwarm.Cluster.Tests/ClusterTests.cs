@@ -1,10 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using AgentSwarm.Abstractions;
+using AgentSwarm.Cli;
 using AgentSwarm.Hosting;
 using AgentSwarm.Testing;
 
-namespace AgentSwarm.Cli.Tests;
+namespace AgentSwarm.Cluster.Tests;
 
 /// <summary>
 /// A real cluster: redis-server for membership and storage, and three `agentswarm silo` processes (so kill -9 is a
@@ -417,7 +418,7 @@ public sealed class ClusterTests(SiloClusterFixture cluster, Xunit.Abstractions.
     private async Task<(Task<int> Command, CancellationTokenSource Stop, string Link)> StartConsoleSiloAsync(List<(Task<int> Command, CancellationTokenSource Stop)> consoles)
     {
         var stop = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        var output = new ConsoleCommandTests.LinkWriter();
+        var output = new LinkWriter();
         var command = AgentSwarmCommand.InvokeAsync(
             ["silo", "--roles", "console", "--cluster", cluster.Cluster, "--storage", cluster.Storage, "--urls", "http://127.0.0.1:0",
              "--silo-port", RedisServer.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
