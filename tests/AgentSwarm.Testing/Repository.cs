@@ -1,7 +1,7 @@
 namespace AgentSwarm.Testing;
 
 /// <summary>The repository the tests run from.</summary>
-internal static class Repository
+public static class Repository
 {
     /// <summary>The folder holding AgentSwarm.sln, found from the test's output folder upwards.</summary>
     public static string Root()

@@ -1,7 +1,7 @@
 namespace AgentSwarm.Testing;
 
 /// <summary>Hands over what follows a line's prefix (the console's link, say) once it is printed.</summary>
-internal sealed class LinkWriter(string prefix = "AgentSwarm console: ") : StringWriter
+public sealed class LinkWriter(string prefix = "AgentSwarm console: ") : StringWriter
 {
     public TaskCompletionSource<string> Link { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

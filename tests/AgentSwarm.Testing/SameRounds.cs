@@ -4,7 +4,7 @@ using Xunit;
 namespace AgentSwarm.Tests.Shared;
 
 /// <summary>Two runs that must agree bit for bit (packed and grain hosting, one silo and three): their rounds compared.</summary>
-internal static class SameRounds
+public static class SameRounds
 {
     /// <summary>A log spec with no folder: nothing is written, but partitions hash every agent's action and messages.</summary>
     public static readonly RunLogSpec HashOnly = new(Directory: null);
