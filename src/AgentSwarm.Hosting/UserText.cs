@@ -4,7 +4,7 @@ namespace AgentSwarm.Hosting;
 
 /// <summary>
 /// Turns a framework's message (System.CommandLine's, the configuration binder's, System.Text.Json's) into a user's
-/// words: .NET type names become what the value should be, and advice about the framework's own settings goes.
+/// words: .NET type names become what the value should be, and the binder's note on its own switch becomes "unknown setting".
 /// </summary>
 public static partial class UserText
 {
@@ -30,8 +30,9 @@ public static partial class UserText
 
     public static string Plain(string message)
     {
-        // Sentences that advise on the framework's own switches (BinderOptions.ErrorOnUnknownConfiguration) go.
-        message = FrameworkAdvice().Replace(message, string.Empty);
+        // The binder's "'ErrorOnUnknownConfiguration' was set on the provided BinderOptions, but the following
+        // properties were not found on the instance of T: 'X'" says, in a user's words, that X is not a setting.
+        message = UnknownSettings().Replace(message, "unknown setting(s) ${keys}");
         message = Nullable().Replace(message, "$1");
         message = TypeName().Replace(message, match =>
         {
@@ -50,13 +51,14 @@ public static partial class UserText
     [GeneratedRegex(@"as expected type '([^']+)'")]
     private static partial Regex ExpectedType();
 
-    [GeneratedRegex(@"[^.]*\bBinderOptions\b[^.]*\.?")]
-    private static partial Regex FrameworkAdvice();
+    [GeneratedRegex(@"'ErrorOnUnknownConfiguration' was set on the provided BinderOptions, but the following properties were not found on the instance of [\w.`\[\]]+: (?<keys>.+)")]
+    private static partial Regex UnknownSettings();
 
     [GeneratedRegex(@"System\.Nullable`1\[([^\]]+)\]")]
     private static partial Regex Nullable();
 
-    [GeneratedRegex(@"\b(?:System|AgentSwarm)(?:\.[A-Za-z_]\w*)*\.(?<name>[A-Za-z_]\w*)\b")]
+    // A type's full name, not a path or file name that happens to contain one ("/data/AgentSwarm.Runs/out").
+    [GeneratedRegex(@"(?<![/\\\w.])(?:System|AgentSwarm\.(?:Abstractions|Cli|Engine|Hosting|Inference|Replay|Reports|Scenarios|Storage|Web))(?:\.[A-Za-z_]\w*)*\.(?<name>[A-Za-z_]\w*)(?![/\\\w])")]
     private static partial Regex TypeName();
 
     [GeneratedRegex(@"(?<!^)([A-Z])")]
