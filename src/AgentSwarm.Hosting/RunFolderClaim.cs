@@ -9,22 +9,20 @@ namespace AgentSwarm.Hosting;
 public sealed class RunFolderClaim : IDisposable
 {
     private readonly FileStream _lock;
-    private readonly bool _removeOnRelease;
 
-    private RunFolderClaim(FileStream fileLock, bool removeOnRelease)
-    {
-        _lock = fileLock;
-        _removeOnRelease = removeOnRelease;
-    }
+    private RunFolderClaim(FileStream fileLock) => _lock = fileLock;
 
     public string Directory => Path.GetDirectoryName(_lock.Name)!;
 
-    /// <summary>Creates the folder and takes it, or returns null when another process holds it.</summary>
-    /// <param name="removeOnRelease">Delete the lock file when released (a CLI run leaves no litter); a later writer re-checks the folder under its own claim.</param>
+    /// <summary>
+    /// Creates the folder and takes it, or returns null when another process holds it. The lock file stays when the
+    /// claim is released (empty, unlocked): deleting it would let a writer that opened it just before it went lock
+    /// the deleted file while the next one creates and locks a new file, and both would hold the folder.
+    /// </summary>
     /// <exception cref="IOException">The folder cannot be created or the lock file written (not a lock conflict).</exception>
     /// <exception cref="UnauthorizedAccessException">The folder is not writable.</exception>
-    public static RunFolderClaim? TryTake(string directory, bool removeOnRelease = true) =>
-        TryLock(directory) is { } fileLock ? new RunFolderClaim(fileLock, removeOnRelease) : null;
+    public static RunFolderClaim? TryTake(string directory) =>
+        TryLock(directory) is { } fileLock ? new RunFolderClaim(fileLock) : null;
 
     /// <summary>The folder's lock file, open and locked, or null when another process holds it.</summary>
     public static FileStream? TryLock(string directory)
@@ -41,20 +39,5 @@ public sealed class RunFolderClaim : IDisposable
         }
     }
 
-    public void Dispose()
-    {
-        if (_removeOnRelease)
-        {
-            try
-            {
-                File.Delete(_lock.Name);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Left behind, it is only an unlocked empty file: the next writer takes it.
-            }
-        }
-
-        _lock.Dispose();
-    }
+    public void Dispose() => _lock.Dispose();
 }

@@ -63,7 +63,14 @@ public static class RunJobs
         {
             // A resume: rounds up to WriteAfter were answered from the log, so this pool never counted them; the
             // run's totals are the log's calls of those rounds plus this process's.
-            outcome = outcome with { Llm = Inference.LlmStatsMath.Merge([LlmFromLog(RunLog.Open(from), spec.Log.WriteAfter), outcome.Llm]) };
+            try
+            {
+                outcome = outcome with { Llm = Inference.LlmStatsMath.Merge([LlmFromLog(RunLog.Open(from), spec.Log.WriteAfter), outcome.Llm]) };
+            }
+            catch (LogFormatException)
+            {
+                // The run itself is done and its summary still gets written: with this process's counters only.
+            }
         }
 
         output.WriteSummary(runId, spec, outcome);

@@ -68,56 +68,71 @@ public sealed class SimulationDriver(IClusterClient client)
         var cancelSent = false;
         var failing = Stopwatch.StartNew();
         Task<RunOutcome?>? pending = null;
-        while (true)
+
+        // A poll that outlives the loop (it gave up on a lost cluster) reports nothing to callers that have moved on.
+        var following = true;
+        try
         {
-            try
+            return await LoopAsync();
+        }
+        finally
+        {
+            following = false;
+        }
+
+        async Task<RunOutcome> LoopAsync()
+        {
+            while (true)
             {
-                RunOutcome? outcome;
-                if (ClusterAnswers is null)
+                try
                 {
-                    outcome = await PollAsync();
-                }
-                else
-                {
-                    // A poll that outlives its timeout is waited for again next time, never run twice at once.
-                    var poll = pending ??= PollAsync();
-                    try
+                    RunOutcome? outcome;
+                    if (ClusterAnswers is null)
                     {
-                        outcome = await poll.WaitAsync(PollTimeout, CancellationToken.None);
-                        pending = null;
+                        outcome = await PollAsync();
                     }
-                    catch when (poll.IsCompleted)
+                    else
                     {
-                        // The poll itself failed (as opposed to outliving the wait): the next pass asks anew.
-                        pending = null;
-                        throw;
+                        // A poll that outlives its timeout is waited for again next time, never run twice at once.
+                        var poll = pending ??= PollAsync();
+                        try
+                        {
+                            outcome = await poll.WaitAsync(PollTimeout, CancellationToken.None);
+                            pending = null;
+                        }
+                        catch when (poll.IsCompleted)
+                        {
+                            // The poll itself failed (as opposed to outliving the wait): the next pass asks anew.
+                            pending = null;
+                            throw;
+                        }
+                    }
+
+                    if (outcome is not null)
+                    {
+                        return outcome;
+                    }
+
+                    failing.Restart();
+                }
+                catch (Exception ex) when (IsTransient(ex) && failing.Elapsed < Patience)
+                {
+                    // A silo went (this client's gateway, or the controller's): the cluster recovers; ask again shortly,
+                    // unless no silo of it answers at all.
+                    if (ClusterAnswers is { } answers && failing.Elapsed >= LostAfter && !await answers(CancellationToken.None))
+                    {
+                        throw new ClusterLostException(runId, failing.Elapsed);
                     }
                 }
 
-                if (outcome is not null)
+                try
                 {
-                    return outcome;
+                    await Task.Delay(PollInterval, cancelSent ? CancellationToken.None : cancellationToken);
                 }
-
-                failing.Restart();
-            }
-            catch (Exception ex) when (IsTransient(ex) && failing.Elapsed < Patience)
-            {
-                // A silo went (this client's gateway, or the controller's): the cluster recovers; ask again shortly,
-                // unless no silo of it answers at all.
-                if (ClusterAnswers is { } answers && failing.Elapsed >= LostAfter && !await answers(CancellationToken.None))
+                catch (OperationCanceledException)
                 {
-                    throw new ClusterLostException(runId, failing.Elapsed);
+                    // Ctrl+C: the next pass cancels the run (or detaches) and says so.
                 }
-            }
-
-            try
-            {
-                await Task.Delay(PollInterval, cancelSent ? CancellationToken.None : cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl+C: the next pass cancels the run (or detaches) and says so.
             }
         }
 
@@ -140,6 +155,11 @@ public sealed class SimulationDriver(IClusterClient client)
             {
                 foreach (var round in await simulation.GetRoundsAsync(rounds.Count + roundsSeen + 1))
                 {
+                    if (!following)
+                    {
+                        return null;
+                    }
+
                     rounds.Add(round);
                     onRound?.Invoke(round);
                 }
@@ -148,13 +168,17 @@ public sealed class SimulationDriver(IClusterClient client)
             if (usesLlm && status.State == SimulationState.Running)
             {
                 llm = Inference.LlmStatsMath.Merge(await Task.WhenAll(inference.Select(g => g.GetStatsAsync(runId))));
-                if (llm is not null)
+                if (llm is not null && following)
                 {
                     onLlm?.Invoke(llm);
                 }
             }
 
-            onStatus?.Invoke(status);
+            if (following)
+            {
+                onStatus?.Invoke(status);
+            }
+
             if (status.State is SimulationState.Completed or SimulationState.Cancelled or SimulationState.Failed)
             {
                 // The controller released the pool's per-run state and kept its final counters.

@@ -68,6 +68,8 @@ public sealed class RunLog
     /// <summary>Opens a log folder (or a run's output folder holding log/); throws <see cref="LogFormatException"/> naming what is wrong.</summary>
     public static RunLog Open(string path)
     {
+        // "runs/x/log/" as tab completion gives it is "runs/x/log": callers take the folder's name and parent from it.
+        path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         var directory = System.IO.Directory.Exists(Path.Combine(path, "log")) && !File.Exists(Path.Combine(path, LogFormat.Manifest))
             ? Path.Combine(path, "log")
             : path;

@@ -70,9 +70,19 @@ public sealed class NothingLostTests : IDisposable
             Assert.False(Directory.Exists(Path.Combine(outDir, "log")));
         }
 
-        // Released: the folder is free again, and a run leaves no lock file behind.
+        // Released: the folder is free again, and a finished run leaves it free.
         var free = await RunAsync("taken", Shipped("guess-two-thirds.yaml"), "--agents", "200", "--rounds", "2");
-        Assert.False(File.Exists(Path.Combine(free, RunOutput.LockFile)));
+        using var after = RunFolderClaim.TryTake(free);
+        Assert.NotNull(after);
+    }
+
+    [Fact]
+    public async Task ALogGivenWithATrailingSlashIsTheSameLogFolder()
+    {
+        var run = await RunAsync("slash", Shipped("guess-two-thirds.yaml"), "--agents", "200", "--rounds", "2");
+
+        // Tab completion's "runs/x/log/": its name is still "log", so resume claims and writes the run's folder.
+        Assert.Equal(Path.Combine(run, "log"), RunLog.Open(Path.Combine(run, "log") + Path.DirectorySeparatorChar).Directory);
     }
 
     [Fact]

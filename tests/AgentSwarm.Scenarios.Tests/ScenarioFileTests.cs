@@ -245,4 +245,12 @@ public sealed class ScenarioFileTests
             System.IO.File.Delete(path);
         }
     }
+
+    [Fact]
+    public void AnAliasInsideTheNodeItNamesIsRefusedAsACycle()
+    {
+        var error = Fails("scenario: guess-two-thirds\nloop: &x [1, *x]\n");
+        Assert.Contains("refers to '&x' from inside it", error.Message);
+        Assert.Equal(2, error.Line);
+    }
 }

@@ -54,6 +54,12 @@ internal sealed class BoundedYamlParser(IParser inner, string file, Cancellation
                 Close(1, scalar.Anchor.IsEmpty ? null : scalar.Anchor.Value);
                 break;
             case AnchorAlias alias:
+                if (_anchors.Contains(alias.Value.Value))
+                {
+                    // An alias inside the node its anchor names: a cycle, endless for anything that walks it.
+                    throw Refused(alias, $"refers to '&{alias.Value.Value}' from inside it (*{alias.Value.Value} repeats the node that holds it)");
+                }
+
                 if (++_aliases > MaxAliases)
                 {
                     throw Refused(alias, $"uses more than {MaxAliases:N0} aliases (*name)");
