@@ -123,30 +123,16 @@ internal static class RunCommand
             return ExitCodes.BadInput;
         }
 
-        RunLog log;
-        try
+        if (await OpenResumableAsync(options.Resume!, error) is not { } log)
         {
-            log = RunLog.Open(options.Resume!);
-        }
-        catch (LogFormatException ex)
-        {
-            await error.WriteLineAsync($"error: --resume: {ex.Message}");
             return ExitCodes.BadInput;
         }
-
-        if (RunJobs.WhyNotResumable(log) is { } problem)
-        {
-            await error.WriteLineAsync($"error: --resume: {problem}");
-            return ExitCodes.BadInput;
-        }
-
-        var resumeAfter = log.LastCompleteRound;
-        var directory = Path.GetFullPath(options.OutputDirectory
-            ?? (Path.GetFileName(log.Directory) == "log" ? Path.GetDirectoryName(log.Directory)! : log.Directory + "-resumed"));
 
         // Two resumes of one log would both cut it back and append to it: the folder that holds the log is claimed
         // (and the output folder, when it is elsewhere) before the log is touched.
-        var logOwner = Path.GetFileName(log.Directory) == "log" ? Path.GetDirectoryName(log.Directory)! : log.Directory;
+        var inRunFolder = Path.GetFileName(log.Directory) == "log";
+        var logOwner = inRunFolder ? Path.GetDirectoryName(log.Directory)! : log.Directory;
+        var directory = Path.GetFullPath(options.OutputDirectory ?? (inRunFolder ? logOwner : log.Directory + "-resumed"));
         var (claim, refused) = await ClaimAsync(logOwner, error, fresh: false, "--resume");
         if (claim is null)
         {
@@ -168,23 +154,13 @@ internal static class RunCommand
             using (outputClaim)
             {
                 // Looked at again under the claim: the run may have been resumed (and finished) since it was opened.
-                try
+                if (await OpenResumableAsync(log.Directory, error) is not { } claimed)
                 {
-                    log = RunLog.Open(log.Directory);
-                }
-                catch (LogFormatException ex)
-                {
-                    await error.WriteLineAsync($"error: --resume: {ex.Message}");
                     return ExitCodes.BadInput;
                 }
 
-                if (RunJobs.WhyNotResumable(log) is { } again)
-                {
-                    await error.WriteLineAsync($"error: --resume: {again}");
-                    return ExitCodes.BadInput;
-                }
-
-                resumeAfter = log.LastCompleteRound;
+                log = claimed;
+                var resumeAfter = log.LastCompleteRound;
                 if (log.ManifestEnd.Truncated)
                 {
                     await error.WriteLineAsync($"note: {log.ManifestEnd}");
@@ -212,6 +188,27 @@ internal static class RunCommand
                 return await RunAsync(silo.Client, runId, spec, directory, console, error, cancellationToken);
             }
         }
+    }
+
+    /// <summary>The stopped run's log at <paramref name="path"/>, or null once it has said why it cannot be resumed.</summary>
+    private static async Task<RunLog?> OpenResumableAsync(string path, TextWriter error)
+    {
+        try
+        {
+            var log = RunLog.Open(path);
+            if (RunJobs.WhyNotResumable(log) is not { } problem)
+            {
+                return log;
+            }
+
+            await error.WriteLineAsync($"error: --resume: {problem}");
+        }
+        catch (LogFormatException ex)
+        {
+            await error.WriteLineAsync($"error: --resume: {ex.Message}");
+        }
+
+        return null;
     }
 
     /// <summary>Runs (or, on a cluster, submits and follows) the run into its claimed folder; says how it ended.</summary>

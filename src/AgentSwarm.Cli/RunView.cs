@@ -22,6 +22,7 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
     private LlmRunStats? _llm;
     private DateTime _lastPlainLlm = DateTime.UtcNow;
     private DateTime _lastPlainProgress = DateTime.UtcNow;
+    private bool _warned;
 
     public async Task<T> ShowAsync<T>(Func<Task<T>> run)
     {
@@ -81,19 +82,7 @@ internal sealed class RunView(IAnsiConsole console, RunSpec spec, bool live)
         }
     }
 
-    /// <summary>Calls answered or failed before the failure share is judged, so one early failure does not warn.</summary>
-    private const int CallsBeforeWarning = 10;
-
-    private bool _warned;
-
-    /// <summary>A warning while more LLM calls fail than the run allows (it will end degraded), or null.</summary>
-    private string? FailureWarning(LlmRunStats stats)
-    {
-        var limit = spec.Policy.Llm?.MaxFailureShare ?? LlmSpec.DefaultMaxFailureShare;
-        return stats.Total.Completed + stats.Total.Failed >= CallsBeforeWarning && RunJobs.FailureShare(stats) is { } share && share > limit
-            ? string.Create(CultureInfo.InvariantCulture, $"warning: {share:P0} of LLM calls failed so far (more than llm.max-failure-share {limit:P0}): the run will end degraded unless that changes")
-            : null;
-    }
+    private string? FailureWarning(LlmRunStats stats) => RunJobs.FailureWarning(spec, stats.Total.Completed, stats.Total.Failed, finished: false);
 
     /// <summary>One line of the pool's counters: calls, what saved calls, failures, tokens, latency and load.</summary>
     public static string LlmLine(LlmStats t) => string.Create(

@@ -132,9 +132,12 @@ public sealed class ClusterConnection : IAsyncDisposable
 
     /// <summary>Whether an exception says the client lost its connection to the cluster (a silo or the gateway went).</summary>
     public static bool IsConnectionLost(Exception exception) =>
-        exception is SiloUnavailableException or OrleansMessageRejectionException or ClusterLostException
-        || exception.GetType().Name is "ConnectionFailedException" or "ConnectionAbortedException"
+        exception is ClusterLostException || exception.GetType().Name == "ConnectionAbortedException" || IsSiloGone(exception)
         || exception.InnerException is { } inner && IsConnectionLost(inner);
+
+    /// <summary>Whether an exception (not its inner ones) says a silo the call needed is gone: its own, or the gateway.</summary>
+    public static bool IsSiloGone(Exception exception) =>
+        exception is SiloUnavailableException or OrleansMessageRejectionException || exception.GetType().Name == "ConnectionFailedException";
 
     public ValueTask DisposeAsync() => AgentSwarmHost.StopWithinAsync(_host, TimeSpan.FromSeconds(5));
 }

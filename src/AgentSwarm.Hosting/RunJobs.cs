@@ -105,11 +105,28 @@ public static class RunJobs
     /// script can tell a run whose agents mostly went unanswered from a good one.
     /// </summary>
     public static bool Degraded(RunSpec spec, RunOutcome outcome) =>
-        outcome.Final.State == SimulationState.Completed && FailureShare(outcome.Llm) is { } share && share > (spec.Policy.Llm?.MaxFailureShare ?? LlmSpec.DefaultMaxFailureShare);
+        outcome.Final.State == SimulationState.Completed && outcome.Llm is { Total: { } total } && FailureShare(total.Completed, total.Failed) is { } share && share > FailureLimit(spec);
 
-    /// <summary>The share of the run's LLM calls that failed (after retries), or null when it made none.</summary>
-    public static double? FailureShare(LlmRunStats? llm) =>
-        llm is { Total: { } total } && total.Completed + total.Failed > 0 ? (double)total.Failed / (total.Completed + total.Failed) : null;
+    /// <summary>The share of LLM calls that failed (after retries), of those answered or failed; null when there were none.</summary>
+    public static double? FailureShare(long completed, long failed) =>
+        completed + failed > 0 ? (double)failed / (completed + failed) : null;
+
+    /// <summary>Calls answered or failed before a live view judges the failure share, so one early failure does not warn.</summary>
+    private const int CallsBeforeWarning = 10;
+
+    /// <summary>
+    /// The warning a live view (the CLI's, the console's) shows while more of a run's LLM calls fail than its
+    /// llm.max-failure-share allows, or null.
+    /// </summary>
+    public static string? FailureWarning(RunSpec spec, long completed, long failed, bool finished)
+    {
+        var limit = FailureLimit(spec);
+        return completed + failed >= CallsBeforeWarning && FailureShare(completed, failed) is { } share && share > limit
+            ? string.Create(CultureInfo.InvariantCulture, $"warning: {share:P0} of LLM calls failed{(finished ? string.Empty : " so far")} (more than llm.max-failure-share {limit:P0}){(finished ? ": the run is degraded" : ": the run will end degraded unless that changes")}")
+            : null;
+    }
+
+    private static double FailureLimit(RunSpec spec) => spec.Policy.Llm?.MaxFailureShare ?? LlmSpec.DefaultMaxFailureShare;
 
     /// <summary>
     /// The inference pool's counters as the log's recorded calls of rounds 1..<paramref name="until"/> give them. The log

@@ -197,7 +197,6 @@ public sealed class SimulationDriver(IClusterClient client)
     }
 
     private static bool IsTransient(Exception exception) =>
-        exception is SiloUnavailableException or OrleansMessageRejectionException or TimeoutException
-        || exception.GetType().Name == "ConnectionFailedException"
+        exception is TimeoutException || ClusterConnection.IsSiloGone(exception)
         || exception.InnerException is { } inner && IsTransient(inner);
 }

@@ -161,9 +161,9 @@ public sealed class RunLog
             var first = true;
             foreach (var record in LogStreamReader.Records(file))
             {
-                if (first && record is StreamOwnerRecord owner && owner.RunId != Header.RunId)
+                if (first && Foreign(record) is { } foreign)
                 {
-                    throw new LogFormatException($"{file}: belongs to run '{owner.RunId}', not to this log's run '{Header.RunId}': a stream copied in from another log");
+                    throw new LogFormatException($"{file}: {foreign}: a stream copied in from another log");
                 }
 
                 first = false;
@@ -277,6 +277,10 @@ public sealed class RunLog
         return problems;
     }
 
+    /// <summary>Why a partition stream whose first record is <paramref name="first"/> is another run's, or null when it is this run's (or says nothing).</summary>
+    private string? Foreign(LogRecord? first) =>
+        first is StreamOwnerRecord owner && owner.RunId != Header.RunId ? $"belongs to run '{owner.RunId}', not to this log's run '{Header.RunId}'" : null;
+
     /// <summary>
     /// What makes the log less than whole, cheaply (each partition stream's first and last frame only): a stream that
     /// is missing, belongs to another run, or stops before the manifest's last complete round. Empty when whole.
@@ -296,9 +300,9 @@ public sealed class RunLog
                     continue;
                 }
 
-                if (LogStreamReader.Records(file).FirstOrDefault() is StreamOwnerRecord owner && owner.RunId != Header.RunId)
+                if (Foreign(LogStreamReader.Records(file).FirstOrDefault()) is { } foreign)
                 {
-                    problems.Add($"{LogFormat.PartitionFile(p)} belongs to run '{owner.RunId}', not to this log's run '{Header.RunId}'");
+                    problems.Add($"{LogFormat.PartitionFile(p)} {foreign}");
                     continue;
                 }
 

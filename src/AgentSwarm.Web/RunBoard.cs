@@ -717,23 +717,8 @@ public sealed partial class RunBoard(IClusterClient client, IServiceProvider ser
             run.Finished && Resumable(state, completed, run.Spec.Rounds, run.Spec.Log is not null),
             run.Spec.Policy.Name,
             run.Source,
-            run.Failure ?? status?.Error ?? FailureWarning(run),
+            run.Failure ?? status?.Error ?? (run.Llm is { } llm ? RunJobs.FailureWarning(run.Spec, llm.Completed, llm.Failed, run.Finished) : null),
             run.Llm);
-    }
-
-    /// <summary>While more of a run's LLM calls fail than its llm.max-failure-share allows: a warning the page shows as it happens.</summary>
-    private static string? FailureWarning(LiveRun run)
-    {
-        if (run.Llm is not { } llm || llm.Completed + llm.Failed < 10)
-        {
-            return null;
-        }
-
-        var share = (double)llm.Failed / (llm.Completed + llm.Failed);
-        var limit = run.Spec.Policy.Llm?.MaxFailureShare ?? LlmSpec.DefaultMaxFailureShare;
-        return share > limit
-            ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"warning: {share:P0} of LLM calls failed{(run.Finished ? string.Empty : " so far")} (more than llm.max-failure-share {limit:P0}){(run.Finished ? ": the run is degraded" : ": the run will end degraded unless that changes")}")
-            : null;
     }
 
     private RunEntry? FromFiles(string id)

@@ -24,13 +24,7 @@ public sealed class NothingLostTests : IDisposable
         return path;
     }
 
-    private static async Task<(int Code, string Out, string Error)> InvokeAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var code = await AgentSwarmCommand.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Out, string Error)> InvokeAsync(params string[] args) => Cli.InvokeAsync(args);
 
     private async Task<string> RunAsync(string name, params string[] args)
     {
